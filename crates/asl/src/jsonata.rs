@@ -1,0 +1,117 @@
+//! JSONata expressions as ASL embeds them (`"{% … %}"` strings): recognising the delimiters and
+//! compiling the expression once, at definition time, behind a type of our own so the engine
+//! that evaluates it can be swapped.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a `{% … %}` string was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonataError {
+    /// The text is not wrapped in `{%` and `%}`.
+    #[error("The value must be a JSONata expression enclosed in '{{%' and '%}}'")]
+    NotDelimited,
+    /// The expression between the delimiters is empty.
+    #[error("The JSONata expression is empty")]
+    Empty,
+    /// The JSONata parser rejected the expression.
+    #[error("Invalid JSONata expression: {code}: {message}")]
+    Syntax {
+        /// The JSONata error code (`S0201`, …).
+        code: String,
+        /// The parser's explanation.
+        message: String,
+    },
+}
+
+/// A compiled JSONata expression taken from a `{% … %}` string.
+#[derive(Clone)]
+pub struct JsonataExpression {
+    source: Arc<str>,
+    compiled: Arc<jlens_core::Expression>,
+}
+
+impl JsonataExpression {
+    /// Compiles the text between `{%` and `%}` of `delimited`.
+    pub fn parse_delimited(delimited: &str) -> Result<Self, JsonataError> {
+        let inner = strip_delimiters(delimited).ok_or(JsonataError::NotDelimited)?;
+        Self::compile(inner)
+    }
+
+    /// Compiles a bare JSONata expression (without delimiters).
+    pub fn compile(expression: &str) -> Result<Self, JsonataError> {
+        if expression.trim().is_empty() {
+            return Err(JsonataError::Empty);
+        }
+        let compiled =
+            jlens_core::Expression::compile(expression).map_err(|e| JsonataError::Syntax {
+                code: e.code().to_owned(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            source: Arc::from(expression),
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// The expression text, without delimiters.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled form, for the evaluator.
+    pub fn compiled(&self) -> &jlens_core::Expression {
+        &self.compiled
+    }
+}
+
+impl fmt::Debug for JsonataExpression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{% {} %}}", self.source)
+    }
+}
+
+impl PartialEq for JsonataExpression {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// True when a string is written as a JSONata expression: it starts with `{%` and ends with `%}`.
+pub fn is_delimited(text: &str) -> bool {
+    text.len() >= 4 && text.starts_with("{%") && text.ends_with("%}")
+}
+
+/// The expression inside `{% … %}`, or `None` when the string is not delimited.
+pub fn strip_delimiters(text: &str) -> Option<&str> {
+    if is_delimited(text) {
+        text.get(2..text.len() - 2)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_and_compiles_expressions() {
+        let cases: &[(&str, bool)] = &[
+            ("{% $states.input.a %}", true),
+            ("{% 1 + %}", false),
+            ("{% ($x := 1; $x * 2) %}", true),
+            ("{%%}", false),
+            ("{% %}", false),
+            ("$states.input", false),
+            ("{% $sum([1,2] %}", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(
+                JsonataExpression::parse_delimited(text).is_ok(),
+                *ok,
+                "{text}"
+            );
+        }
+    }
+}
