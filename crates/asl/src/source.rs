@@ -3,6 +3,7 @@
 
 use crate::diagnostic::{Diagnostic, DiagnosticCode, LineColumn};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// The syntax a definition is written in.
@@ -155,10 +156,23 @@ pub fn line_column(text: &str, offset: usize) -> LineColumn {
 
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    push_pointer_segment(&mut out, segment);
+    out
+}
+
+/// Appends one escaped JSON pointer segment (RFC 6901) to `pointer`, without the `/`.
+pub fn push_pointer_segment(pointer: &mut String, segment: &str) {
     if segment.contains(['~', '/']) {
-        segment.replace('~', "~0").replace('/', "~1")
+        for c in segment.chars() {
+            match c {
+                '~' => pointer.push_str("~0"),
+                '/' => pointer.push_str("~1"),
+                c => pointer.push(c),
+            }
+        }
     } else {
-        segment.to_owned()
+        pointer.push_str(segment);
     }
 }
 
@@ -192,8 +206,9 @@ impl<'t> Scanner<'t> {
         self.bytes.get(self.pos).copied()
     }
 
-    /// Reads a string at the cursor and returns its decoded contents.
-    fn string(&mut self) -> Option<String> {
+    /// Reads a string at the cursor and returns its decoded contents, borrowed when it has
+    /// no escapes.
+    fn string(&mut self) -> Option<Cow<'t, str>> {
         let start = self.pos;
         self.pos += 1;
         let mut escaped = false;
@@ -211,9 +226,9 @@ impl<'t> Scanner<'t> {
         }
         let raw = self.text.get(start..self.pos)?;
         if escaped {
-            serde_json::from_str(raw).ok()
+            serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
         } else {
-            raw.get(1..raw.len().saturating_sub(1)).map(str::to_owned)
+            raw.get(1..raw.len().saturating_sub(1)).map(Cow::Borrowed)
         }
     }
 
@@ -228,7 +243,7 @@ impl<'t> Scanner<'t> {
         match self.peek()? {
             b'{' => {
                 self.pos += 1;
-                let mut seen: HashSet<String> = HashSet::new();
+                let mut seen: HashSet<Cow<'t, str>> = HashSet::new();
                 loop {
                     self.skip_ws();
                     match self.peek()? {
@@ -248,15 +263,17 @@ impl<'t> Scanner<'t> {
                     self.pos += 1; // ':'
                     let saved = pointer.len();
                     pointer.push('/');
-                    pointer.push_str(&escape_pointer_segment(&key));
+                    push_pointer_segment(pointer, &key);
                     match walk {
                         Walk::Duplicates(found) => {
-                            if !seen.insert(key.clone()) {
-                                found.push((pointer.clone(), key, key_offset));
+                            if seen.contains(&key) {
+                                found.push((pointer.clone(), key.into_owned(), key_offset));
+                            } else {
+                                seen.insert(key);
                             }
                         }
                         Walk::Find(target) => {
-                            if target.get(depth) == Some(&key) {
+                            if target.get(depth).map(String::as_str) == Some(&*key) {
                                 if target.len() == depth + 1 {
                                     return Some(Some(key_offset));
                                 }

@@ -83,6 +83,9 @@ fn payload_node(
         });
         return PayloadTemplate::Static(Value::Null);
     }
+    if !has_dynamic_key(value, depth) {
+        return PayloadTemplate::Static(value.clone());
+    }
     match value {
         Value::Object(map) => {
             let mut members = Vec::with_capacity(map.len());
@@ -128,6 +131,34 @@ fn payload_node(
             }
         }
         other => PayloadTemplate::Static(other.clone()),
+    }
+}
+
+/// True when some object key at or below `value` ends with `.$` (or the tree is too deep to
+/// tell, so the caller reports it).
+fn has_dynamic_key(value: &Value, depth: usize) -> bool {
+    if depth > MAX_TEMPLATE_DEPTH {
+        return true;
+    }
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.ends_with(".$") || has_dynamic_key(v, depth + 1)),
+        Value::Array(items) => items.iter().any(|v| has_dynamic_key(v, depth + 1)),
+        _ => false,
+    }
+}
+
+/// True when some string at or below `value` looks like a JSONata expression.
+fn has_jsonata_string(value: &Value, depth: usize) -> bool {
+    if depth > MAX_TEMPLATE_DEPTH {
+        return true;
+    }
+    match value {
+        Value::String(s) => s.starts_with("{%") || s.ends_with("%}"),
+        Value::Object(map) => map.values().any(|v| has_jsonata_string(v, depth + 1)),
+        Value::Array(items) => items.iter().any(|v| has_jsonata_string(v, depth + 1)),
+        _ => false,
     }
 }
 
@@ -199,6 +230,9 @@ fn jsonata_node(
             message: "The template is nested too deeply".to_owned(),
         });
         return JsonataTemplate::Static(Value::Null);
+    }
+    if !has_jsonata_string(value, depth) {
+        return JsonataTemplate::Static(value.clone());
     }
     match value {
         Value::String(text) => match jsonata_string(text) {
