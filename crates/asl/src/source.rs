@@ -120,19 +120,57 @@ impl<'a> SourceDocument<'a> {
 /// Jackson's message and a `[Source: …; line: L, column: C]` location; we keep that shape.
 fn json_syntax_diagnostic(text: &str, error: &serde_json::Error) -> Diagnostic {
     let snippet: String = text.chars().take(200).collect();
+    let (description, column) = match unrecognized_token(text, error) {
+        Some((token, end_column)) => (
+            format!(
+                "Unrecognized token '{token}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+            ),
+            end_column,
+        ),
+        None => (describe_json_error(error), error.column()),
+    };
     let location = format!(
         "[Source: (String){:?}; line: {}, column: {}]",
         snippet,
         error.line(),
-        error.column()
+        column
     );
-    let message = format!("{}\n at {location}", describe_json_error(error));
+    let message = format!("{description}\n at {location}");
     let mut d = Diagnostic::error(DiagnosticCode::InvalidJsonDescription, location, message);
     d.position = Some(LineColumn {
         line: error.line().max(1),
         column: error.column().max(1),
     });
     d
+}
+
+/// For "expected value" errors on a bare word, the word and the column just after it — the
+/// shape of Jackson's "Unrecognized token" error that AWS reports.
+fn unrecognized_token(text: &str, error: &serde_json::Error) -> Option<(String, usize)> {
+    let full = error.to_string();
+    if !(full.starts_with("expected value") || full.starts_with("expected ident")) {
+        return None;
+    }
+    let line: Vec<char> = text
+        .lines()
+        .nth(error.line().checked_sub(1)?)?
+        .chars()
+        .collect();
+    let at = error
+        .column()
+        .checked_sub(1)?
+        .min(line.len().checked_sub(1)?);
+    let is_word = |c: &char| c.is_alphanumeric() || *c == '_';
+    let start = (0..=at)
+        .rev()
+        .take_while(|&i| line.get(i).is_some_and(is_word))
+        .last()?;
+    let end = (start..line.len())
+        .take_while(|&i| line.get(i).is_some_and(is_word))
+        .last()?
+        + 1;
+    let token: String = line.get(start..end)?.iter().collect();
+    Some((token, end + 1))
 }
 
 /// serde_json's message without its trailing "at line L column C" (the location says that).
@@ -433,6 +471,14 @@ mod tests {
         let err = SourceDocument::parse("not a definition", SourceFormat::Json).unwrap_err();
         assert_eq!(err.code, DiagnosticCode::InvalidJsonDescription);
         assert_eq!(err.position, Some(LineColumn { line: 1, column: 2 }));
+        assert_eq!(
+            err.message,
+            "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]"
+        );
+        assert_eq!(
+            err.location,
+            "[Source: (String)\"not a definition\"; line: 1, column: 4]"
+        );
         let err = SourceDocument::parse("  ", SourceFormat::Json).unwrap_err();
         assert_eq!(err.code, DiagnosticCode::MissingDescription);
     }

@@ -34,6 +34,7 @@ fn validation_corpus_matches_labels() {
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     paths.sort();
     let (mut passed, mut mismatches, mut stale) = (0, Vec::new(), Vec::new());
+    let mut golden = 0;
     let mut matrix = [[0usize; 2]; 2];
     for path in paths
         .iter()
@@ -58,6 +59,25 @@ fn validation_corpus_matches_labels() {
             },
         );
         matrix[usize::from(expected_valid)][usize::from(report.is_ok())] += 1;
+        // AWS-recorded diagnostics are golden: same code, location and message.
+        if let (Some(code), Some(message)) = (
+            case["expected"]["code"].as_str(),
+            case["expected"]["message"].as_str(),
+        ) {
+            let location = case["expected"]["location"].as_str().unwrap_or_default();
+            let found = report.diagnostics.iter().any(|d| {
+                d.code.as_str() == code
+                    && d.location == location
+                    && d.message.trim() == message.trim()
+            });
+            if !found {
+                mismatches.push(format!(
+                    "{id}: AWS reported {code} at {location}: {message:?}; we report {:?}",
+                    report.diagnostics
+                ));
+            }
+            golden += 1;
+        }
         let agrees = report.is_ok() == expected_valid;
         match (agrees, known.contains_key(&id)) {
             (true, false) => passed += 1,
@@ -70,7 +90,7 @@ fn validation_corpus_matches_labels() {
         }
     }
     eprintln!(
-        "validation corpus: {passed} agree, {} known disagreements, {} mismatches; \
+        "validation corpus: {passed} agree, {} known disagreements, {} mismatches, {golden} AWS diagnostics compared; \
          valid accepted {} valid rejected {} invalid rejected {} invalid accepted {}",
         known.len(),
         mismatches.len(),
