@@ -3,21 +3,24 @@
 
 use serde_json::{Map, Value, json};
 
-/// Builds a valid definition of roughly `target_bytes` of pretty-printed JSON: a chain of
-/// blocks, each a Pass with a payload template, a Task with Retry/Catch, a Choice, a Map whose
-/// processor nests a Parallel `depth` levels deep, and a Wait.
+/// Builds a valid definition of at most `target_bytes` (and close to it) of pretty-printed
+/// JSON: a chain of blocks, each a Pass with a payload template, a Task with Retry/Catch, a
+/// Choice, a Map whose processor nests a Parallel `depth` levels deep, and a Wait.
 pub fn large_definition(target_bytes: usize, depth: usize) -> String {
-    let mut states = Map::new();
-    let mut block = 0usize;
+    let mut one = Map::new();
+    add_block(&mut one, 0, depth);
+    let block_bytes = render(&one, 1).len().max(1);
+    let mut blocks = (target_bytes / block_bytes).max(1);
     loop {
-        add_block(&mut states, block, depth);
-        block += 1;
-        if block.is_multiple_of(16) {
-            let text = render(&states, block);
-            if text.len() >= target_bytes {
-                return text;
-            }
+        let mut states = Map::new();
+        for block in 0..blocks {
+            add_block(&mut states, block, depth);
         }
+        let text = render(&states, blocks);
+        if text.len() <= target_bytes || blocks == 1 {
+            return text;
+        }
+        blocks -= 1;
     }
 }
 
@@ -140,4 +143,44 @@ fn add_block(states: &mut Map<String, Value>, i: usize, depth: usize) {
         next("Wait"),
         json!({"Type": "Wait", "Seconds": 1, "Next": format!("Pass{}", i + 1)}),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::large_definition;
+    use crate::model::{Scope, StateKind};
+    use crate::{ValidateOptions, parse_definition};
+
+    fn count_states(scope: &Scope) -> usize {
+        scope
+            .states
+            .iter()
+            .map(|state| {
+                1 + match &state.kind {
+                    StateKind::Parallel(p) => p.branches.iter().map(count_states).sum(),
+                    StateKind::Map(m) => count_states(&m.processor.scope),
+                    _ => 0,
+                }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn large_definition_is_valid_and_about_the_requested_size() {
+        let text = large_definition(1024 * 1024, 4);
+        assert!(
+            text.len() <= 1024 * 1024 && text.len() > 900 * 1024,
+            "{}",
+            text.len()
+        );
+        let parsed = parse_definition(&text, ValidateOptions::default());
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let machine = parsed.state_machine.unwrap();
+        eprintln!(
+            "synthetic definition: {} bytes, {} top-level states, {} states in all",
+            text.len(),
+            machine.scope.states.len(),
+            count_states(&machine.scope)
+        );
+    }
 }

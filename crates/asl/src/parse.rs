@@ -385,14 +385,10 @@ impl Parser {
                     self.type_error(&at, key, "an OBJECT or a JSONata expression");
                     return None;
                 }
-                if let Value::String(text) = value {
+                if value.is_string() {
                     return self
                         .jsonata_expression_value(value, &at, key)
-                        .map(|e| Template::Jsonata(JsonataTemplate::Expression(e)))
-                        .or_else(|| {
-                            let _ = text;
-                            None
-                        });
+                        .map(|e| Template::Jsonata(JsonataTemplate::Expression(e)));
                 }
                 self.jsonata_template(obj, key).map(Template::Jsonata)
             }

@@ -62,11 +62,22 @@ impl<'a> SourceDocument<'a> {
                 let diagnostics = duplicates
                     .into_iter()
                     .map(|(pointer, key, position)| {
-                        let mut d = Diagnostic::error(
-                            DiagnosticCode::SchemaValidationFailed,
-                            pointer,
-                            format!("Duplicate field '{key}'"),
-                        );
+                        let is_state = pointer
+                            .rsplit_once('/')
+                            .is_some_and(|(parent, _)| parent.ends_with("/States"));
+                        let mut d = if is_state {
+                            Diagnostic::error(
+                                DiagnosticCode::DuplicateStateName,
+                                pointer,
+                                format!("Duplicate State name: {key}"),
+                            )
+                        } else {
+                            Diagnostic::error(
+                                DiagnosticCode::SchemaValidationFailed,
+                                pointer,
+                                format!("Duplicate field '{key}'"),
+                            )
+                        };
                         d.position = Some(position);
                         d
                     })
