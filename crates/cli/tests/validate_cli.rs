@@ -92,11 +92,15 @@ fn not_json_is_invalid_json_description() {
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["diagnostics"][0]["code"], "INVALID_JSON_DESCRIPTION");
+    assert_eq!(
+        report["diagnostics"][0]["location"],
+        "[Source: (String)\"not a definition\"; line: 1, column: 4]"
+    );
     assert!(
-        report["diagnostics"][0]["location"]
+        report["diagnostics"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("line: 1, column: 2")
+            .starts_with("Unrecognized token 'not'")
     );
 }
 
