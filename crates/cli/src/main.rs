@@ -1,5 +1,6 @@
 //! The `baton` binary: the command-line front end to Baton.
 
+mod run;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -17,11 +18,14 @@ struct Cli {
 enum Command {
     /// Validate state machine definitions (JSON or YAML) as AWS Step Functions would.
     Validate(validate::ValidateArgs),
+    /// Run one execution of a definition in process and print its outcome (and history).
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }

@@ -1,0 +1,72 @@
+//! The benchmark workloads of issue 3, shared by the criterion bench and the memory example.
+
+use baton_asl::model::StateMachine;
+use baton_asl::{ValidateOptions, parse_definition};
+use baton_engine::ExecutionInfo;
+use serde_json::{Value, json};
+
+/// A 1,000-iteration Choice + Pass loop counting with `States.MathAdd` (2,001 + 2 transitions).
+pub fn choice_loop() -> (StateMachine, Value) {
+    machine(
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Result": 0, "ResultPath": "$.i", "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 1000, "Next": "Inc"}], "Default": "Done"},
+            "Inc": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
+            "Done": {"Type": "Succeed"}
+        }}),
+        json!({}),
+    )
+}
+
+/// An inline Map over 2,000 items: Pass → Choice → Pass per item.
+pub fn map_2000() -> (StateMachine, Value) {
+    let items: Vec<Value> = (0..2000).map(|i| json!({"i": i})).collect();
+    machine(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 0, "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Seen", "States": {
+            "Seen": {"Type": "Pass", "Result": true, "ResultPath": "$.seen", "Next": "Band"},
+            "Band": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": 1000, "Next": "High"}], "Default": "Low"},
+            "High": {"Type": "Pass", "Result": "high", "ResultPath": "$.band", "End": true},
+            "Low": {"Type": "Pass", "Result": "low", "ResultPath": "$.band", "End": true}
+        }}}}}),
+        Value::Array(items),
+    )
+}
+
+/// A chain of 10 Pass states, each writing `p<i>`.
+pub fn pass_chain() -> (StateMachine, Value) {
+    let mut states = serde_json::Map::new();
+    for i in 0..10 {
+        let mut state = json!({"Type": "Pass", "Result": i + 1, "ResultPath": format!("$.p{i}")});
+        if i == 9 {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("P{}", i + 1));
+        }
+        states.insert(format!("P{i}"), state);
+    }
+    machine(
+        json!({"StartAt": "P0", "States": states}),
+        json!({"start": true}),
+    )
+}
+
+fn machine(definition: Value, input: Value) -> (StateMachine, Value) {
+    let parsed = parse_definition(&definition.to_string(), ValidateOptions::default());
+    match parsed.state_machine {
+        Some(m) => (m, input),
+        None => panic!("benchmark definition invalid: {:?}", parsed.diagnostics),
+    }
+}
+
+/// Names and ARNs for benchmark executions.
+pub fn info() -> ExecutionInfo {
+    ExecutionInfo {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:bench:run".to_owned(),
+        name: "run".to_owned(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:bench".to_owned(),
+        state_machine_name: "bench".to_owned(),
+        role_arn: "arn:aws:iam::111111111111:role/sfn".to_owned(),
+        region: "us-east-1".to_owned(),
+    }
+}

@@ -1,0 +1,1677 @@
+//! The interpreter: one execution of a state machine, driven by signals (start, task results,
+//! timers, stop) and answering with history events and commands. It is pure: time and
+//! randomness come from the caller's [`Environment`], and it never blocks or does IO.
+//!
+//! Concurrency inside an execution (Parallel branches, Map iterations) is modelled as
+//! *threads*: each runs one scope's states until it finishes, fails, or waits for a task or a
+//! timer. Runnable threads run in a fixed order, so the same signals always give the same
+//! history.
+
+use crate::dataflow::{self, Env};
+use crate::event::{
+    EventDetails, HistoryEvent, IterationPhase, Millis, Phase, StateType, TaskResourceInfo,
+};
+use crate::failure::{Failure, error_matches, names};
+use baton_asl::intrinsics::RandomSource;
+use baton_asl::model::{
+    Dynamic, PathField, Retrier, Scope, State, StateKind, StateMachine, Transition,
+};
+use baton_asl::states::{ProcessorMode, WaitDuration};
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// What the engine needs from the outside world: the time and random numbers.
+pub trait Environment: RandomSource {
+    /// The current time.
+    fn now(&mut self) -> Millis;
+}
+
+/// Who is running: the names and ARNs the context object and events show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionInfo {
+    /// The execution ARN.
+    pub execution_arn: String,
+    /// The execution name.
+    pub name: String,
+    /// The state machine ARN.
+    pub state_machine_arn: String,
+    /// The state machine name.
+    pub state_machine_name: String,
+    /// The execution role.
+    pub role_arn: String,
+    /// The region tasks run in.
+    pub region: String,
+}
+
+/// Identifies a task the runtime must run.
+pub type TaskId = u64;
+/// Identifies a timer the runtime must fire.
+pub type TimerId = u64;
+
+/// Work the runtime must do for the execution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Run a task and report with [`Signal::TaskSucceeded`] / [`Signal::TaskFailed`].
+    RunTask {
+        /// Which task.
+        task: TaskId,
+        /// The state that runs it.
+        state_name: String,
+        /// The Task state's `Resource`.
+        resource: String,
+        /// The effective parameters.
+        parameters: Value,
+        /// `TimeoutSeconds`, resolved.
+        timeout_seconds: Option<u64>,
+        /// `HeartbeatSeconds`, resolved.
+        heartbeat_seconds: Option<u64>,
+    },
+    /// Fire [`Signal::TimerFired`] at `due`.
+    StartTimer {
+        /// Which timer.
+        timer: TimerId,
+        /// When it is due.
+        due: Millis,
+    },
+}
+
+/// Something that happened to the execution from outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal {
+    /// A task finished with this result.
+    TaskSucceeded {
+        /// Which task.
+        task: TaskId,
+        /// Its result.
+        output: Value,
+    },
+    /// A task failed.
+    TaskFailed {
+        /// Which task.
+        task: TaskId,
+        /// Why.
+        failure: Failure,
+    },
+    /// A timer is due.
+    TimerFired {
+        /// Which timer.
+        timer: TimerId,
+    },
+    /// StopExecution.
+    Stop {
+        /// Error given to StopExecution.
+        error: Option<String>,
+        /// Cause given to StopExecution.
+        cause: Option<String>,
+    },
+}
+
+/// Where the execution stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecutionStatus {
+    /// Still running.
+    Running,
+    /// Finished with this output.
+    Succeeded(Value),
+    /// Failed.
+    Failed(Failure),
+    /// Ran past its `TimeoutSeconds`.
+    TimedOut(Failure),
+    /// Stopped.
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// True while the execution has not finished.
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Running)
+    }
+
+    /// The AWS status name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Succeeded(_) => "SUCCEEDED",
+            Self::Failed(_) => "FAILED",
+            Self::TimedOut(_) => "TIMED_OUT",
+            Self::Aborted => "ABORTED",
+        }
+    }
+}
+
+type ThreadId = usize;
+
+/// What a parked thread waits for.
+#[derive(Debug, Clone, PartialEq)]
+enum Waiting {
+    Runnable,
+    Timer(TimerId),
+    Task(TaskId),
+    Children,
+    Done,
+}
+
+/// Progress of a Parallel or Map state that waits for its children.
+#[derive(Debug, Clone)]
+struct Fanout {
+    results: Vec<Option<Value>>,
+    pending: usize,
+    failure: Option<Failure>,
+    /// Map: items not yet started (index, item input), and the concurrency limit.
+    queued: VecDeque<(usize, Value)>,
+    running: usize,
+    limit: usize,
+    /// Event id of the last `MapIterationSucceeded` (AWS's `map.done`).
+    done: Option<u64>,
+}
+
+/// One path of control through a scope.
+#[derive(Debug, Clone)]
+struct Thread {
+    /// Path from the root to this thread's scope: (state index, branch index) pairs.
+    scope: Arc<[(usize, usize)]>,
+    /// Index of the current state in the scope.
+    state: usize,
+    /// The current state's raw input.
+    input: Value,
+    /// The current state's effective input (after InputPath / Parameters), kept while waiting.
+    effective: Value,
+    waiting: Waiting,
+    last_event: u64,
+    entered_event: u64,
+    entered_time: Millis,
+    retry_counts: Vec<u64>,
+    parent: Option<(ThreadId, usize)>,
+    map_item: Option<(usize, Value)>,
+    fanout: Option<Fanout>,
+    outcome: Option<Result<Value, Failure>>,
+    /// Set when a retry re-runs the current state: it is not entered again.
+    retrying: bool,
+}
+
+/// One execution.
+pub struct Execution {
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Value,
+    start_time: Millis,
+    events: Vec<HistoryEvent>,
+    threads: Vec<Thread>,
+    runnable: VecDeque<ThreadId>,
+    timers: HashMap<TimerId, ThreadId>,
+    tasks: HashMap<TaskId, ThreadId>,
+    next_id: u64,
+    variables: HashMap<String, Value>,
+    status: ExecutionStatus,
+    /// Commands produced while handling an event, handed out at the end of the step.
+    pending_commands: Vec<Command>,
+}
+
+impl Execution {
+    /// Starts an execution: records `ExecutionStarted` and runs until every thread waits.
+    pub fn start(
+        machine: Arc<StateMachine>,
+        info: ExecutionInfo,
+        input: Value,
+        env: &mut dyn Environment,
+    ) -> (Self, Vec<Command>) {
+        let start_time = env.now();
+        let mut execution = Self {
+            machine,
+            info,
+            input: input.clone(),
+            start_time,
+            events: Vec::new(),
+            threads: Vec::new(),
+            runnable: VecDeque::new(),
+            timers: HashMap::new(),
+            tasks: HashMap::new(),
+            next_id: 1,
+            variables: HashMap::new(),
+            status: ExecutionStatus::Running,
+            pending_commands: Vec::new(),
+        };
+        let role_arn = execution.info.role_arn.clone();
+        execution.emit(
+            env,
+            0,
+            EventDetails::ExecutionStarted {
+                input: Arc::new(input.clone()),
+                role_arn,
+            },
+        );
+        let start = execution.machine.scope.start_at.clone();
+        let state = execution
+            .machine
+            .scope
+            .states
+            .iter()
+            .position(|s| s.name == start)
+            .unwrap_or(0);
+        execution.spawn(Arc::from(Vec::new()), state, input, 0, None, None);
+        let mut commands = Vec::new();
+        execution.run(env, &mut commands);
+        (execution, commands)
+    }
+
+    /// Applies an outside signal and runs until every thread waits again.
+    pub fn signal(&mut self, signal: Signal, env: &mut dyn Environment) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if self.status != ExecutionStatus::Running {
+            return commands;
+        }
+        match signal {
+            Signal::TimerFired { timer } => {
+                if let Some(tid) = self.timers.remove(&timer) {
+                    self.resume_wait(tid, env);
+                }
+            }
+            Signal::TaskSucceeded { task, output } => {
+                if let Some(tid) = self.tasks.remove(&task) {
+                    self.resume_task(tid, Ok(output), env);
+                }
+            }
+            Signal::TaskFailed { task, failure } => {
+                if let Some(tid) = self.tasks.remove(&task) {
+                    self.resume_task(tid, Err(failure), env);
+                }
+            }
+            Signal::Stop { error, cause } => {
+                let last = self.events.last().map_or(0, |e| e.id);
+                self.emit(env, last, EventDetails::ExecutionAborted { error, cause });
+                self.status = ExecutionStatus::Aborted;
+                return commands;
+            }
+        }
+        self.run(env, &mut commands);
+        commands
+    }
+
+    /// The history so far.
+    pub fn events(&self) -> &[HistoryEvent] {
+        &self.events
+    }
+
+    /// Where the execution stands.
+    pub fn status(&self) -> &ExecutionStatus {
+        &self.status
+    }
+
+    /// When the execution started.
+    pub fn start_time(&self) -> Millis {
+        self.start_time
+    }
+
+    /// The execution's input.
+    pub fn input(&self) -> &Value {
+        &self.input
+    }
+
+    fn emit(&mut self, env: &mut dyn Environment, previous: u64, details: EventDetails) -> u64 {
+        let id = self.events.len() as u64 + 1;
+        let timestamp = env.now();
+        self.events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp,
+            details,
+        });
+        id
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn spawn(
+        &mut self,
+        scope: Arc<[(usize, usize)]>,
+        state: usize,
+        input: Value,
+        last_event: u64,
+        parent: Option<(ThreadId, usize)>,
+        map_item: Option<(usize, Value)>,
+    ) -> ThreadId {
+        let tid = self.threads.len();
+        self.threads.push(Thread {
+            scope,
+            state,
+            input,
+            effective: Value::Null,
+            waiting: Waiting::Runnable,
+            last_event,
+            entered_event: 0,
+            entered_time: 0,
+            retry_counts: Vec::new(),
+            parent,
+            map_item,
+            fanout: None,
+            outcome: None,
+            retrying: false,
+        });
+        self.runnable.push_back(tid);
+        tid
+    }
+
+    /// Runs runnable threads until none is left.
+    fn run(&mut self, env: &mut dyn Environment, commands: &mut Vec<Command>) {
+        while let Some(tid) = self.runnable.pop_front() {
+            if self.status != ExecutionStatus::Running {
+                break;
+            }
+            self.run_thread(tid, env, commands);
+        }
+        commands.append(&mut self.pending_commands);
+        if self.status != ExecutionStatus::Running {
+            commands.clear();
+        }
+    }
+
+    /// Runs one thread until it waits or finishes.
+    fn run_thread(
+        &mut self,
+        tid: ThreadId,
+        env: &mut dyn Environment,
+        commands: &mut Vec<Command>,
+    ) {
+        loop {
+            let Some(thread) = self.threads.get(tid) else {
+                return;
+            };
+            if thread.waiting != Waiting::Runnable {
+                return;
+            }
+            let machine = Arc::clone(&self.machine);
+            let scope_path = Arc::clone(&thread.scope);
+            let Some(scope) = resolve_scope(&machine.scope, &scope_path) else {
+                return;
+            };
+            let Some(state) = scope.states.get(thread.state) else {
+                return;
+            };
+            let step = self.enter_state(tid, &scope_path, state, env, commands);
+            match step {
+                Step::Next(next) => {
+                    let index = scope
+                        .states
+                        .iter()
+                        .position(|s| s.name == next)
+                        .unwrap_or(0);
+                    if let Some(t) = self.threads.get_mut(tid) {
+                        t.state = index;
+                        t.retry_counts.clear();
+                    }
+                }
+                Step::Finished(outcome) => {
+                    self.finish_thread(tid, outcome, env);
+                    return;
+                }
+                Step::Park => return,
+                Step::Retry => {
+                    if let Some(t) = self.threads.get_mut(tid) {
+                        t.retrying = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records the end of a thread and tells its parent (or ends the execution).
+    fn finish_thread(
+        &mut self,
+        tid: ThreadId,
+        outcome: Result<Value, Failure>,
+        env: &mut dyn Environment,
+    ) {
+        let (parent, last_event) = match self.threads.get_mut(tid) {
+            Some(t) => {
+                t.waiting = Waiting::Done;
+                t.outcome = Some(outcome.clone());
+                (t.parent, t.last_event)
+            }
+            None => return,
+        };
+        match parent {
+            None => match outcome {
+                Ok(output) => {
+                    self.emit(
+                        env,
+                        last_event,
+                        EventDetails::ExecutionSucceeded {
+                            output: Arc::new(output.clone()),
+                        },
+                    );
+                    self.status = ExecutionStatus::Succeeded(output);
+                }
+                Err(failure) => {
+                    self.emit(
+                        env,
+                        last_event,
+                        EventDetails::ExecutionFailed {
+                            error: failure.error.clone(),
+                            cause: failure.cause.clone(),
+                        },
+                    );
+                    self.status = ExecutionStatus::Failed(failure);
+                }
+            },
+            Some((parent, slot)) => self.child_finished(parent, slot, tid, outcome, env),
+        }
+    }
+
+    fn env_for<'a>(
+        context: &'a Value,
+        variables: &'a dyn Fn(&str) -> Option<Value>,
+        random: &'a mut dyn RandomSource,
+        state_name: &'a str,
+        entered_event_id: u64,
+    ) -> Env<'a> {
+        Env {
+            context,
+            variables,
+            random,
+            state_name,
+            entered_event_id,
+        }
+    }
+
+    /// The context object (`$$`) for a thread in its current state.
+    fn context_object(&self, tid: ThreadId, state_name: &str) -> Value {
+        let thread = self.threads.get(tid);
+        let mut state = Map::new();
+        state.insert(
+            "EnteredTime".to_owned(),
+            json!(format_time(
+                thread.map_or(self.start_time, |t| t.entered_time)
+            )),
+        );
+        state.insert("Name".to_owned(), json!(state_name));
+        state.insert(
+            "RetryCount".to_owned(),
+            json!(thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>())),
+        );
+        let mut context = Map::new();
+        context.insert(
+            "Execution".to_owned(),
+            json!({
+                "Id": self.info.execution_arn,
+                "Input": self.input,
+                "StartTime": format_time(self.start_time),
+                "Name": self.info.name,
+                "RoleArn": self.info.role_arn,
+                "RedriveCount": 0
+            }),
+        );
+        context.insert("State".to_owned(), Value::Object(state));
+        context.insert(
+            "StateMachine".to_owned(),
+            json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}),
+        );
+        if let Some((index, value)) = thread.and_then(|t| t.map_item.as_ref()) {
+            context.insert(
+                "Map".to_owned(),
+                json!({"Item": {"Index": index, "Value": value}}),
+            );
+        }
+        Value::Object(context)
+    }
+
+    /// Enters `state` on thread `tid` and runs it as far as it can go.
+    fn enter_state(
+        &mut self,
+        tid: ThreadId,
+        scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        env: &mut dyn Environment,
+        commands: &mut Vec<Command>,
+    ) -> Step {
+        let state_type = state_type(&state.kind);
+        let (input, last, retrying) = match self.threads.get_mut(tid) {
+            Some(t) => (
+                t.input.clone(),
+                t.last_event,
+                std::mem::take(&mut t.retrying),
+            ),
+            None => return Step::Park,
+        };
+        let now = env.now();
+        let entered = if retrying {
+            self.threads.get(tid).map_or(0, |t| t.entered_event)
+        } else {
+            let entered = self.emit(
+                env,
+                last,
+                EventDetails::StateEntered {
+                    state_type,
+                    name: state.name.clone(),
+                    input: Arc::new(input.clone()),
+                },
+            );
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.last_event = entered;
+                t.entered_event = entered;
+                t.entered_time = now;
+            }
+            entered
+        };
+        let last = self.threads.get(tid).map_or(entered, |t| t.last_event);
+        let context = self.context_object(tid, &state.name);
+        let variables = self.variables.clone();
+        let lookup = move |name: &str| variables.get(name).cloned();
+        let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        let effective =
+            match dataflow::apply_input_path(&state.input_path, &input, &mut dataflow_env) {
+                Ok(v) => v,
+                Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+            };
+        match &state.kind {
+            StateKind::Pass(pass) => {
+                let result = match (&state.parameters, &pass.result) {
+                    (Some(parameters), _) => {
+                        match dataflow::evaluate_template(
+                            parameters,
+                            &effective,
+                            &mut dataflow_env,
+                            "Parameters",
+                        ) {
+                            Ok(v) => v,
+                            Err(failure) => {
+                                return self.fail_state(tid, scope_path, state, failure, env);
+                            }
+                        }
+                    }
+                    (None, Some(result)) => result.clone(),
+                    (None, None) => effective,
+                };
+                self.complete_state(tid, scope_path, state, input, result, env)
+            }
+            StateKind::Succeed => {
+                match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
+                {
+                    Ok(output) => {
+                        self.exit_state(tid, state, output.clone(), None, env);
+                        Step::Finished(Ok(output))
+                    }
+                    Err(failure) => self.fail_state(tid, scope_path, state, failure, env),
+                }
+            }
+            StateKind::Fail(fail) => {
+                let error = match &fail.error {
+                    Some(field) => {
+                        dataflow::fail_field(field, &effective, &mut dataflow_env, "ErrorPath")
+                    }
+                    None => Ok(String::new()),
+                };
+                let cause = match &fail.cause {
+                    Some(field) => {
+                        dataflow::fail_field(field, &effective, &mut dataflow_env, "CausePath")
+                    }
+                    None => Ok(String::new()),
+                };
+                match (error, cause) {
+                    (Ok(error), Ok(cause)) => Step::Finished(Err(Failure::new(error, cause))),
+                    (Err(failure), _) | (_, Err(failure)) => Step::Finished(Err(failure)),
+                }
+            }
+            StateKind::Choice(choice) => {
+                let mut target = None;
+                for rule in &choice.choices {
+                    match crate::choice::evaluate_condition(
+                        &rule.condition,
+                        &effective,
+                        &mut dataflow_env,
+                    ) {
+                        Ok(true) => {
+                            target = Some(rule.next.clone());
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(failure) => {
+                            return self.fail_state(tid, scope_path, state, failure, env);
+                        }
+                    }
+                }
+                let Some(next) = target.or_else(|| choice.default.clone()) else {
+                    let failure = Failure::new(
+                        names::NO_CHOICE_MATCHED,
+                        format!(
+                            "An error occurred while executing the state '{}' (entered at the event id #{entered}). Failed to transition out of the state. The state does not point to a next state.",
+                            state.name
+                        ),
+                    );
+                    return self.fail_state(tid, scope_path, state, failure, env);
+                };
+                match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
+                {
+                    Ok(output) => {
+                        self.exit_state(tid, state, output.clone(), None, env);
+                        self.set_input(tid, output);
+                        Step::Next(next)
+                    }
+                    Err(failure) => self.fail_state(tid, scope_path, state, failure, env),
+                }
+            }
+            StateKind::Wait(wait) => {
+                let due = match wait_due(wait, &effective, &mut dataflow_env, now) {
+                    Ok(due) => due,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                };
+                let timer = self.fresh_id();
+                self.timers.insert(timer, tid);
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.waiting = Waiting::Timer(timer);
+                    t.effective = effective;
+                }
+                commands.push(Command::StartTimer { timer, due });
+                Step::Park
+            }
+            StateKind::Task(task) => {
+                let parameters = match &state.parameters {
+                    Some(parameters) => {
+                        match dataflow::evaluate_template(
+                            parameters,
+                            &effective,
+                            &mut dataflow_env,
+                            "Parameters",
+                        ) {
+                            Ok(v) => v,
+                            Err(failure) => {
+                                return self.fail_state(tid, scope_path, state, failure, env);
+                            }
+                        }
+                    }
+                    None => effective.clone(),
+                };
+                let timeout_seconds =
+                    resolve_seconds(task.timeout_seconds.as_ref(), &effective, &mut dataflow_env);
+                let heartbeat_seconds = resolve_seconds(
+                    task.heartbeat_seconds.as_ref(),
+                    &effective,
+                    &mut dataflow_env,
+                );
+                let resource = task.resource.as_str().to_owned();
+                let info = resource_info(&resource);
+                let scheduled = self.emit(
+                    env,
+                    last,
+                    EventDetails::TaskScheduled {
+                        resource: info,
+                        region: self.info.region.clone(),
+                        parameters: Arc::new(parameters.clone()),
+                        timeout_in_seconds: timeout_seconds,
+                        heartbeat_in_seconds: heartbeat_seconds,
+                    },
+                );
+                let task_id = self.fresh_id();
+                self.tasks.insert(task_id, tid);
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = scheduled;
+                    t.waiting = Waiting::Task(task_id);
+                    t.effective = effective;
+                }
+                commands.push(Command::RunTask {
+                    task: task_id,
+                    state_name: state.name.clone(),
+                    resource,
+                    parameters,
+                    timeout_seconds,
+                    heartbeat_seconds,
+                });
+                Step::Park
+            }
+            StateKind::Parallel(parallel) => {
+                let branch_input = match &state.parameters {
+                    Some(parameters) => {
+                        match dataflow::evaluate_template(
+                            parameters,
+                            &effective,
+                            &mut dataflow_env,
+                            "Parameters",
+                        ) {
+                            Ok(v) => v,
+                            Err(failure) => {
+                                return self.fail_state(tid, scope_path, state, failure, env);
+                            }
+                        }
+                    }
+                    None => effective,
+                };
+                let started = self.emit(
+                    env,
+                    last,
+                    EventDetails::CompoundPhase {
+                        state_type: StateType::Parallel,
+                        phase: Phase::Started,
+                        length: None,
+                    },
+                );
+                let count = parallel.branches.len();
+                self.park_for_children(tid, started, count, VecDeque::new(), usize::MAX);
+                for (b, branch) in parallel.branches.iter().enumerate() {
+                    let mut path = scope_path.to_vec();
+                    path.push((self.threads.get(tid).map_or(0, |t| t.state), b));
+                    let start = branch
+                        .states
+                        .iter()
+                        .position(|s| s.name == branch.start_at)
+                        .unwrap_or(0);
+                    self.spawn(
+                        Arc::from(path),
+                        start,
+                        branch_input.clone(),
+                        started,
+                        Some((tid, b)),
+                        None,
+                    );
+                }
+                if count == 0 {
+                    self.fanout_done(tid, env);
+                }
+                Step::Park
+            }
+            StateKind::Map(map) => {
+                let items_value = match &map.items_path {
+                    PathField::Path(path) => {
+                        match dataflow::read_path(path, &effective, &mut dataflow_env) {
+                            Ok(Some(v)) => v,
+                            Ok(None) => {
+                                let failure = Failure::runtime(
+                                    &state.name,
+                                    entered,
+                                    format!(
+                                        "Invalid path '{path}' : No results for path: {}",
+                                        path.to_normalized()
+                                    ),
+                                );
+                                return self.fail_state(tid, scope_path, state, failure, env);
+                            }
+                            Err(failure) => {
+                                return self.fail_state(tid, scope_path, state, failure, env);
+                            }
+                        }
+                    }
+                    _ => effective.clone(),
+                };
+                let Value::Array(items) = items_value else {
+                    let failure = Failure::in_state(
+                        names::RUNTIME,
+                        &state.name,
+                        entered,
+                        format!(
+                            "Map state input must be an array but was: {}",
+                            describe_json_type(&items_value)
+                        ),
+                    );
+                    return self.fail_state(tid, scope_path, state, failure, env);
+                };
+                let mut queued = VecDeque::with_capacity(items.len());
+                for (index, item) in items.into_iter().enumerate() {
+                    let selected = match &map.item_selector {
+                        Some(baton_asl::model::Template::JsonPath(selector)) => {
+                            let mut item_context = context.clone();
+                            if let Value::Object(c) = &mut item_context {
+                                c.insert(
+                                    "Map".to_owned(),
+                                    json!({"Item": {"Index": index, "Value": item}}),
+                                );
+                            }
+                            let mut item_env = Self::env_for(
+                                &item_context,
+                                &lookup,
+                                dataflow_env.random,
+                                &state.name,
+                                entered,
+                            );
+                            match dataflow::evaluate_template(
+                                selector,
+                                &effective,
+                                &mut item_env,
+                                "ItemSelector",
+                            ) {
+                                Ok(v) => v,
+                                Err(failure) => {
+                                    return self.fail_state(tid, scope_path, state, failure, env);
+                                }
+                            }
+                        }
+                        _ => item,
+                    };
+                    queued.push_back((index, selected));
+                }
+                let length = queued.len();
+                let started = self.emit(
+                    env,
+                    last,
+                    EventDetails::CompoundPhase {
+                        state_type: StateType::Map,
+                        phase: Phase::Started,
+                        length: Some(length),
+                    },
+                );
+                let limit = match &map.max_concurrency {
+                    Some(Dynamic::Static(n)) if *n > 0 => usize::try_from(*n).unwrap_or(usize::MAX),
+                    _ => usize::MAX,
+                };
+                let _ = ProcessorMode::Inline;
+                self.park_for_children(tid, started, length, queued, limit);
+                if length == 0 {
+                    self.fanout_done(tid, env);
+                } else {
+                    self.start_iterations(tid, env);
+                }
+                Step::Park
+            }
+        }
+    }
+
+    fn set_input(&mut self, tid: ThreadId, input: Value) {
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.input = input;
+        }
+    }
+
+    fn park_for_children(
+        &mut self,
+        tid: ThreadId,
+        started: u64,
+        count: usize,
+        queued: VecDeque<(usize, Value)>,
+        limit: usize,
+    ) {
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.waiting = Waiting::Children;
+            t.last_event = started;
+            t.fanout = Some(Fanout {
+                results: vec![None; count],
+                pending: count,
+                failure: None,
+                queued,
+                running: 0,
+                limit,
+                done: None,
+            });
+        }
+    }
+
+    /// Starts queued Map iterations up to the concurrency limit.
+    fn start_iterations(&mut self, tid: ThreadId, env: &mut dyn Environment) {
+        loop {
+            let Some(thread) = self.threads.get_mut(tid) else {
+                return;
+            };
+            let Some(fanout) = thread.fanout.as_mut() else {
+                return;
+            };
+            if fanout.running >= fanout.limit || fanout.failure.is_some() {
+                return;
+            }
+            let Some((index, item)) = fanout.queued.pop_front() else {
+                return;
+            };
+            fanout.running += 1;
+            let previous = thread.last_event;
+            let mut path = thread.scope.to_vec();
+            path.push((thread.state, 0));
+            let machine = Arc::clone(&self.machine);
+            let Some(scope) = resolve_scope(&machine.scope, &thread.scope) else {
+                return;
+            };
+            let Some(state) = scope.states.get(thread.state) else {
+                return;
+            };
+            let StateKind::Map(map) = &state.kind else {
+                return;
+            };
+            let processor = &map.processor.scope;
+            let start = processor
+                .states
+                .iter()
+                .position(|s| s.name == processor.start_at)
+                .unwrap_or(0);
+            let started = self.emit(
+                env,
+                previous,
+                EventDetails::MapIteration {
+                    phase: IterationPhase::Started,
+                    name: state.name.clone(),
+                    index,
+                },
+            );
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.last_event = started;
+            }
+            self.spawn(
+                Arc::from(path),
+                start,
+                item.clone(),
+                started,
+                Some((tid, index)),
+                Some((index, item)),
+            );
+        }
+    }
+
+    /// A branch or iteration finished: record it and, when all are done, finish the state.
+    fn child_finished(
+        &mut self,
+        parent: ThreadId,
+        slot: usize,
+        child: ThreadId,
+        outcome: Result<Value, Failure>,
+        env: &mut dyn Environment,
+    ) {
+        let child_last = self.threads.get(child).map_or(0, |t| t.last_event);
+        let machine = Arc::clone(&self.machine);
+        let Some(parent_thread) = self.threads.get(parent) else {
+            return;
+        };
+        let Some(scope) = resolve_scope(&machine.scope, &parent_thread.scope) else {
+            return;
+        };
+        let Some(state) = scope.states.get(parent_thread.state) else {
+            return;
+        };
+        let is_map = matches!(state.kind, StateKind::Map(_));
+        let mut done = None;
+        if is_map {
+            let phase = if outcome.is_ok() {
+                IterationPhase::Succeeded
+            } else {
+                IterationPhase::Failed
+            };
+            let id = self.emit(
+                env,
+                child_last,
+                EventDetails::MapIteration {
+                    phase,
+                    name: state.name.clone(),
+                    index: slot,
+                },
+            );
+            if outcome.is_ok() {
+                done = Some(id);
+            }
+        }
+        let Some(thread) = self.threads.get_mut(parent) else {
+            return;
+        };
+        // The state's thread of control continues from the child's last event; iteration
+        // end events do not advance it (AWS links the next iteration to the same event).
+        thread.last_event = child_last;
+        let Some(fanout) = thread.fanout.as_mut() else {
+            return;
+        };
+        fanout.pending = fanout.pending.saturating_sub(1);
+        fanout.running = fanout.running.saturating_sub(1);
+        if done.is_some() {
+            fanout.done = done;
+        }
+        match outcome {
+            Ok(value) => {
+                if let Some(r) = fanout.results.get_mut(slot) {
+                    *r = Some(value);
+                }
+            }
+            Err(failure) => {
+                if fanout.failure.is_none() {
+                    fanout.failure = Some(failure);
+                    fanout.queued.clear();
+                }
+            }
+        }
+        let failed = fanout.failure.is_some();
+        let remaining = fanout.pending;
+        if failed {
+            self.abort_children(parent);
+            self.fanout_done(parent, env);
+        } else if remaining == 0 {
+            self.fanout_done(parent, env);
+        } else if is_map {
+            self.start_iterations(parent, env);
+        }
+    }
+
+    /// Stops every unfinished child of `parent` (a failed sibling ended the state).
+    fn abort_children(&mut self, parent: ThreadId) {
+        for tid in 0..self.threads.len() {
+            let is_child = self
+                .threads
+                .get(tid)
+                .is_some_and(|t| t.parent.is_some_and(|(p, _)| p == parent));
+            if is_child
+                && self
+                    .threads
+                    .get(tid)
+                    .is_some_and(|t| t.waiting != Waiting::Done)
+            {
+                self.abort_children(tid);
+                let waiting = self.threads.get(tid).map(|t| t.waiting.clone());
+                match waiting {
+                    Some(Waiting::Timer(timer)) => {
+                        self.timers.remove(&timer);
+                    }
+                    Some(Waiting::Task(task)) => {
+                        self.tasks.remove(&task);
+                    }
+                    _ => {}
+                }
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.waiting = Waiting::Done;
+                }
+            }
+        }
+        let threads = &self.threads;
+        self.runnable
+            .retain(|&tid| threads.get(tid).is_some_and(|t| t.waiting != Waiting::Done));
+    }
+
+    /// All children of a Parallel or Map finished (or one failed): end the state.
+    fn fanout_done(&mut self, tid: ThreadId, env: &mut dyn Environment) {
+        let machine = Arc::clone(&self.machine);
+        let Some(thread) = self.threads.get_mut(tid) else {
+            return;
+        };
+        let Some(fanout) = thread.fanout.take() else {
+            return;
+        };
+        thread.waiting = Waiting::Runnable;
+        let last = thread.last_event;
+        let scope_path = Arc::clone(&thread.scope);
+        let Some(scope) = resolve_scope(&machine.scope, &scope_path) else {
+            return;
+        };
+        let Some(state) = scope.states.get(thread.state) else {
+            return;
+        };
+        let state_type = state_type(&state.kind);
+        let input = thread.input.clone();
+        match fanout.failure {
+            Some(failure) => {
+                // A retry starts the state over without a Failed event.
+                if let Some(step) = self.try_retry(tid, state, &failure, env) {
+                    self.after_resume(tid, step, env);
+                    return;
+                }
+                let failed = self.emit(
+                    env,
+                    last,
+                    EventDetails::CompoundPhase {
+                        state_type,
+                        phase: Phase::Failed,
+                        length: None,
+                    },
+                );
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = failed;
+                }
+                let step = self.catch_or_fail(tid, state, failure, env);
+                self.after_resume(tid, step, env);
+            }
+            None => {
+                let previous = fanout.done.unwrap_or(last);
+                self.emit(
+                    env,
+                    previous,
+                    EventDetails::CompoundPhase {
+                        state_type,
+                        phase: Phase::Succeeded,
+                        length: None,
+                    },
+                );
+                // The Exited event links where Succeeded links, not to Succeeded itself.
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = previous;
+                }
+                let results: Vec<Value> = fanout
+                    .results
+                    .into_iter()
+                    .map(|r| r.unwrap_or(Value::Null))
+                    .collect();
+                let step = self.complete_with_selector(
+                    tid,
+                    &scope_path,
+                    state,
+                    input,
+                    Value::Array(results),
+                    env,
+                );
+                self.after_resume(tid, step, env);
+            }
+        }
+    }
+
+    /// Continues a thread after an asynchronous step completed.
+    fn after_resume(&mut self, tid: ThreadId, step: Step, env: &mut dyn Environment) {
+        match step {
+            Step::Next(next) => {
+                let machine = Arc::clone(&self.machine);
+                let Some(thread) = self.threads.get(tid) else {
+                    return;
+                };
+                let Some(scope) = resolve_scope(&machine.scope, &thread.scope) else {
+                    return;
+                };
+                let index = scope
+                    .states
+                    .iter()
+                    .position(|s| s.name == next)
+                    .unwrap_or(0);
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.state = index;
+                    t.retry_counts.clear();
+                    t.waiting = Waiting::Runnable;
+                }
+                self.runnable.push_back(tid);
+            }
+            Step::Finished(outcome) => self.finish_thread(tid, outcome, env),
+            Step::Park => {}
+            Step::Retry => {
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.waiting = Waiting::Runnable;
+                    t.retrying = true;
+                }
+                self.runnable.push_back(tid);
+            }
+        }
+    }
+
+    fn resume_wait(&mut self, tid: ThreadId, env: &mut dyn Environment) {
+        let machine = Arc::clone(&self.machine);
+        let Some(thread) = self.threads.get_mut(tid) else {
+            return;
+        };
+        thread.waiting = Waiting::Runnable;
+        if thread.retrying {
+            self.runnable.push_back(tid);
+            return;
+        }
+        let effective = std::mem::take(&mut thread.effective);
+        let scope_path = Arc::clone(&thread.scope);
+        let entered = thread.entered_event;
+        let Some(scope) = resolve_scope(&machine.scope, &scope_path) else {
+            return;
+        };
+        let Some(state) = scope.states.get(thread.state) else {
+            return;
+        };
+        let context = self.context_object(tid, &state.name);
+        let variables = self.variables.clone();
+        let lookup = move |name: &str| variables.get(name).cloned();
+        let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        let step =
+            match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env) {
+                Ok(output) => {
+                    self.exit_state(tid, state, output.clone(), None, env);
+                    self.transition(tid, state, output)
+                }
+                Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
+            };
+        self.after_resume(tid, step, env);
+    }
+
+    fn resume_task(
+        &mut self,
+        tid: ThreadId,
+        result: Result<Value, Failure>,
+        env: &mut dyn Environment,
+    ) {
+        let machine = Arc::clone(&self.machine);
+        let Some(thread) = self.threads.get_mut(tid) else {
+            return;
+        };
+        thread.waiting = Waiting::Runnable;
+        let scope_path = Arc::clone(&thread.scope);
+        let last = thread.last_event;
+        let input = thread.input.clone();
+        let Some(scope) = resolve_scope(&machine.scope, &scope_path) else {
+            return;
+        };
+        let Some(state) = scope.states.get(thread.state) else {
+            return;
+        };
+        let StateKind::Task(task) = &state.kind else {
+            return;
+        };
+        let info = resource_info(task.resource.as_str());
+        let last = self.emit(
+            env,
+            last,
+            EventDetails::TaskStarted {
+                resource: info.clone(),
+            },
+        );
+        let step = match result {
+            Ok(output) => {
+                let id = self.emit(
+                    env,
+                    last,
+                    EventDetails::TaskSucceeded {
+                        resource: info,
+                        output: Arc::new(output.clone()),
+                    },
+                );
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = id;
+                }
+                self.complete_with_selector(tid, &scope_path, state, input, output, env)
+            }
+            Err(failure) => {
+                let id = self.emit(
+                    env,
+                    last,
+                    EventDetails::TaskFailed {
+                        resource: info,
+                        error: failure.error.clone(),
+                        cause: failure.cause.clone(),
+                    },
+                );
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = id;
+                }
+                self.fail_state(tid, &scope_path, state, failure, env)
+            }
+        };
+        self.after_resume(tid, step, env);
+    }
+
+    /// Applies ResultSelector (Task/Parallel/Map) and then completes the state.
+    fn complete_with_selector(
+        &mut self,
+        tid: ThreadId,
+        scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        input: Value,
+        result: Value,
+        env: &mut dyn Environment,
+    ) -> Step {
+        let result = match &state.result_selector {
+            Some(selector) => {
+                let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+                let context = self.context_object(tid, &state.name);
+                let variables = self.variables.clone();
+                let lookup = move |name: &str| variables.get(name).cloned();
+                let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+                match dataflow::evaluate_template(
+                    selector,
+                    &result,
+                    &mut dataflow_env,
+                    "ResultSelector",
+                ) {
+                    Ok(v) => v,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                }
+            }
+            None => result,
+        };
+        self.complete_state(tid, scope_path, state, input, result, env)
+    }
+
+    /// ResultPath, OutputPath, Assign, the Exited event and the transition.
+    fn complete_state(
+        &mut self,
+        tid: ThreadId,
+        scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        input: Value,
+        result: Value,
+        env: &mut dyn Environment,
+    ) -> Step {
+        let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+        let context = self.context_object(tid, &state.name);
+        let variables = self.variables.clone();
+        let lookup = move |name: &str| variables.get(name).cloned();
+        let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        let assigned = match &state.assign {
+            Some(baton_asl::model::Template::JsonPath(template)) => {
+                match dataflow::evaluate_template(template, &result, &mut dataflow_env, "Assign") {
+                    Ok(Value::Object(map)) => Some(map.into_iter().collect::<Vec<_>>()),
+                    Ok(_) => None,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                }
+            }
+            _ => None,
+        };
+        let with_result =
+            match dataflow::apply_result_path(&state.result_path, input, result, &mut dataflow_env)
+            {
+                Ok(v) => v,
+                Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+            };
+        let output =
+            match dataflow::apply_output_path(&state.output_path, with_result, &mut dataflow_env) {
+                Ok(v) => v,
+                Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+            };
+        if let Some(vars) = &assigned {
+            for (name, value) in vars {
+                self.variables.insert(name.clone(), value.clone());
+            }
+        }
+        self.exit_state(tid, state, output.clone(), assigned, env);
+        self.transition(tid, state, output)
+    }
+
+    fn transition(&mut self, tid: ThreadId, state: &State, output: Value) -> Step {
+        match &state.transition {
+            Transition::Next(next) => {
+                self.set_input(tid, output);
+                Step::Next(next.clone())
+            }
+            Transition::End | Transition::Decided => Step::Finished(Ok(output)),
+        }
+    }
+
+    fn exit_state(
+        &mut self,
+        tid: ThreadId,
+        state: &State,
+        output: Value,
+        assigned_variables: Option<Vec<(String, Value)>>,
+        env: &mut dyn Environment,
+    ) {
+        let last = self.threads.get(tid).map_or(0, |t| t.last_event);
+        let id = self.emit(
+            env,
+            last,
+            EventDetails::StateExited {
+                state_type: state_type(&state.kind),
+                name: state.name.clone(),
+                output: Arc::new(output),
+                assigned_variables,
+            },
+        );
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.last_event = id;
+        }
+    }
+
+    /// A failure inside a state: Retry and Catch apply (only Task, Parallel and Map have them;
+    /// `States.Runtime` is never caught by `States.ALL`).
+    fn fail_state(
+        &mut self,
+        tid: ThreadId,
+        _scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        failure: Failure,
+        env: &mut dyn Environment,
+    ) -> Step {
+        if let Some(step) = self.try_retry(tid, state, &failure, env) {
+            return step;
+        }
+        self.catch_or_fail(tid, state, failure, env)
+    }
+
+    /// Applies the first matching retrier: returns the step that re-runs the state (after a
+    /// timer for the interval), or `None` when no retrier applies or attempts are used up.
+    fn try_retry(
+        &mut self,
+        tid: ThreadId,
+        state: &State,
+        failure: &Failure,
+        env: &mut dyn Environment,
+    ) -> Option<Step> {
+        let retriers = &state.retry;
+        let (index, retrier) = retriers
+            .iter()
+            .enumerate()
+            .find(|(_, r)| error_matches(&r.error_equals, &failure.error))?;
+        let thread = self.threads.get_mut(tid)?;
+        if thread.retry_counts.len() < retriers.len() {
+            thread.retry_counts.resize(retriers.len(), 0);
+        }
+        let count = thread.retry_counts.get_mut(index)?;
+        if *count >= retrier.max_attempts {
+            return None;
+        }
+        let attempt = *count;
+        *count += 1;
+        let delay = retry_delay_millis(retrier, attempt, env);
+        if delay == 0 {
+            return Some(Step::Retry);
+        }
+        let timer = self.fresh_id();
+        self.timers.insert(timer, tid);
+        let due = env.now().saturating_add(delay);
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.waiting = Waiting::Timer(timer);
+            t.retrying = true;
+        }
+        self.pending_commands
+            .push(Command::StartTimer { timer, due });
+        Some(Step::Park)
+    }
+
+    /// Applies the first matching catcher, or fails the thread.
+    fn catch_or_fail(
+        &mut self,
+        tid: ThreadId,
+        state: &State,
+        failure: Failure,
+        env: &mut dyn Environment,
+    ) -> Step {
+        let Some(catcher) = state
+            .catch
+            .iter()
+            .find(|c| error_matches(&c.error_equals, &failure.error))
+        else {
+            return Step::Finished(Err(failure));
+        };
+        let input = self
+            .threads
+            .get(tid)
+            .map_or(Value::Null, |t| t.input.clone());
+        let error_output = json!({"Error": failure.error, "Cause": failure.cause});
+        let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+        let context = self.context_object(tid, &state.name);
+        let variables = self.variables.clone();
+        let lookup = move |name: &str| variables.get(name).cloned();
+        let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        let output = match dataflow::apply_result_path(
+            &catcher.result_path,
+            input,
+            error_output,
+            &mut dataflow_env,
+        ) {
+            Ok(v) => v,
+            Err(failure) => return Step::Finished(Err(failure)),
+        };
+        self.exit_state(tid, state, output.clone(), None, env);
+        self.set_input(tid, output);
+        Step::Next(catcher.next.clone())
+    }
+}
+
+/// How long to wait before retry number `attempt` (0-based): IntervalSeconds × BackoffRate^attempt,
+/// capped by MaxDelaySeconds, with full jitter when asked.
+fn retry_delay_millis(retrier: &Retrier, attempt: u64, env: &mut dyn Environment) -> Millis {
+    let exponent = i32::try_from(attempt).unwrap_or(i32::MAX);
+    let mut seconds = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(exponent);
+    if let Some(max) = retrier.max_delay_seconds {
+        seconds = seconds.min(max as f64);
+    }
+    if retrier.jitter_strategy == baton_asl::model::JitterStrategy::Full {
+        let unit = (env.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        seconds *= unit;
+    }
+    let millis = (seconds * 1000.0).min(i64::MAX as f64 / 2.0);
+    millis as Millis
+}
+
+/// What running a state led to.
+#[derive(Debug)]
+enum Step {
+    /// Go to this state next.
+    Next(String),
+    /// The thread's scope ended.
+    Finished(Result<Value, Failure>),
+    /// The thread waits (timer, task, children).
+    Park,
+    /// Run the same state again (Retry).
+    Retry,
+}
+
+fn resolve_scope<'m>(root: &'m Scope, path: &[(usize, usize)]) -> Option<&'m Scope> {
+    let mut scope = root;
+    for &(state, branch) in path {
+        scope = match &scope.states.get(state)?.kind {
+            StateKind::Parallel(p) => p.branches.get(branch)?,
+            StateKind::Map(m) => &m.processor.scope,
+            _ => return None,
+        };
+    }
+    Some(scope)
+}
+
+fn state_type(kind: &StateKind) -> StateType {
+    match kind {
+        StateKind::Pass(_) => StateType::Pass,
+        StateKind::Task(_) => StateType::Task,
+        StateKind::Choice(_) => StateType::Choice,
+        StateKind::Wait(_) => StateType::Wait,
+        StateKind::Succeed => StateType::Succeed,
+        StateKind::Fail(_) => StateType::Fail,
+        StateKind::Parallel(_) => StateType::Parallel,
+        StateKind::Map(_) => StateType::Map,
+    }
+}
+
+/// `resourceType` / `resource` of a Task resource ARN as history events show them.
+pub fn resource_info(resource: &str) -> TaskResourceInfo {
+    let parts: Vec<&str> = resource.splitn(7, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "states", "", "", service, rest] => TaskResourceInfo {
+            resource_type: (*service).to_owned(),
+            resource: (*rest).to_owned(),
+        },
+        ["arn", _, "states", "", "", "aws-sdk", ..] => TaskResourceInfo {
+            resource_type: "aws-sdk".to_owned(),
+            resource: resource.to_owned(),
+        },
+        ["arn", _, "lambda", ..] => TaskResourceInfo {
+            resource_type: "lambda".to_owned(),
+            resource: resource.to_owned(),
+        },
+        ["arn", _, "states", _, _, "activity", ..] => TaskResourceInfo {
+            resource_type: "activity".to_owned(),
+            resource: resource.to_owned(),
+        },
+        _ => TaskResourceInfo {
+            resource_type: "unknown".to_owned(),
+            resource: resource.to_owned(),
+        },
+    }
+}
+
+fn resolve_seconds(field: Option<&Dynamic<u64>>, input: &Value, env: &mut Env<'_>) -> Option<u64> {
+    match field? {
+        Dynamic::Static(n) => Some(*n),
+        Dynamic::Path(path) => dataflow::read_path(path, input, env)
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_u64()),
+        _ => None,
+    }
+}
+
+/// When a Wait state is due, or the failure AWS reports for a bad path or value.
+fn wait_due(
+    wait: &baton_asl::states::WaitState,
+    input: &Value,
+    env: &mut Env<'_>,
+    now: Millis,
+) -> Result<Millis, Failure> {
+    let state = env.state_name.to_owned();
+    let entered = env.entered_event_id;
+    match &wait.duration {
+        WaitDuration::Seconds(Dynamic::Static(seconds)) => Ok(now.saturating_add(
+            i64::try_from(*seconds)
+                .unwrap_or(i64::MAX / 2)
+                .saturating_mul(1000),
+        )),
+        WaitDuration::Seconds(Dynamic::Path(path)) => {
+            let value = dataflow::read_path(path, input, env)?;
+            let Some(value) = value else {
+                return Err(Failure::runtime(
+                    &state,
+                    entered,
+                    format!("The SecondsPath parameter does not reference an input value: {path}"),
+                ));
+            };
+            let Some(seconds) = value.as_i64().filter(|s| *s >= 0) else {
+                return Err(Failure::runtime(
+                    &state,
+                    entered,
+                    format!("The SecondsPath parameter cannot be parsed as a long value: {path}"),
+                ));
+            };
+            Ok(now.saturating_add(seconds.saturating_mul(1000)))
+        }
+        WaitDuration::Timestamp(Dynamic::Static(at)) => Ok(to_millis(*at)),
+        WaitDuration::Timestamp(Dynamic::Path(path)) => {
+            let value = dataflow::read_path(path, input, env)?;
+            let parsed = value
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(baton_asl::timestamp::parse_timestamp);
+            match parsed {
+                Some(at) => Ok(to_millis(at)),
+                None => Err(Failure::runtime(
+                    &state,
+                    entered,
+                    format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path}"
+                    ),
+                )),
+            }
+        }
+        _ => Err(Failure::runtime(
+            &state,
+            entered,
+            "This Wait field is not supported yet",
+        )),
+    }
+}
+
+fn to_millis(at: time::OffsetDateTime) -> Millis {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// RFC 3339 text of a time, with milliseconds, as the context object shows it.
+pub fn format_time(millis: Millis) -> String {
+    let nanos = i128::from(millis) * 1_000_000;
+    match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+/// How AWS names a JSON value's type in "must be an array but was" messages.
+fn describe_json_type(value: &Value) -> String {
+    match value {
+        Value::String(s) => {
+            format!("{:?}", s)
+                .replace('"', "\"")
+                .chars()
+                .take(0)
+                .collect::<String>()
+                + "\"string\""
+        }
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Object(_) => "object".to_owned(),
+        Value::Array(_) => "array".to_owned(),
+    }
+}

@@ -1,0 +1,265 @@
+//! History shapes, event for event, for the situations AWS's recordings pin down
+//! (docs/history-semantics.md): ids, previousEventId links and event types.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use baton_asl::{ValidateOptions, parse_definition};
+use baton_engine::local::{NoIntegrations, VirtualEnvironment, run_to_completion};
+use baton_engine::{Execution, ExecutionInfo, ExecutionStatus};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn info() -> ExecutionInfo {
+    ExecutionInfo {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:sm:e".to_owned(),
+        name: "e".to_owned(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm".to_owned(),
+        state_machine_name: "sm".to_owned(),
+        role_arn: "arn:aws:iam::111111111111:role/sfn".to_owned(),
+        region: "us-east-1".to_owned(),
+    }
+}
+
+fn run(definition: Value, input: Value) -> Execution {
+    let parsed = parse_definition(&definition.to_string(), ValidateOptions::default());
+    let machine = parsed
+        .state_machine
+        .unwrap_or_else(|| panic!("{:?}", parsed.diagnostics));
+    let mut env = VirtualEnvironment::new(1_700_000_000_000, 7);
+    run_to_completion(
+        Arc::new(machine),
+        info(),
+        input,
+        &mut env,
+        &mut NoIntegrations,
+    )
+}
+
+/// (id, previousEventId, type) of every event.
+fn shape(execution: &Execution) -> Vec<(u64, u64, String)> {
+    execution
+        .events()
+        .iter()
+        .map(|e| (e.id, e.previous_event_id, e.details.type_name()))
+        .collect()
+}
+
+fn expect(execution: &Execution, expected: &[(u64, u64, &str)]) {
+    let got = shape(execution);
+    let want: Vec<(u64, u64, String)> = expected
+        .iter()
+        .map(|(i, p, t)| (*i, *p, (*t).to_owned()))
+        .collect();
+    assert_eq!(got, want, "history differs");
+}
+
+#[test]
+fn pass_chain_links_exit_to_entry_and_first_entry_to_zero() {
+    let execution = run(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}),
+        json!({"x": 1}),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "PassStateEntered"),
+            (3, 2, "PassStateExited"),
+            (4, 3, "PassStateEntered"),
+            (5, 4, "PassStateExited"),
+            (6, 5, "ExecutionSucceeded"),
+        ],
+    );
+    assert_eq!(
+        execution.status(),
+        &ExecutionStatus::Succeeded(json!({"x": 1}))
+    );
+}
+
+#[test]
+fn fail_state_has_no_exit_and_fails_the_execution() {
+    let execution = run(
+        json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}}),
+        json!({}),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "FailStateEntered"),
+            (3, 2, "ExecutionFailed"),
+        ],
+    );
+    assert_eq!(execution.status().as_str(), "FAILED");
+}
+
+#[test]
+fn wait_takes_virtual_time_and_emits_no_timer_event() {
+    let execution = run(
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
+        json!({}),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "WaitStateEntered"),
+            (3, 2, "WaitStateExited"),
+            (4, 3, "ExecutionSucceeded"),
+        ],
+    );
+    let events = execution.events();
+    assert_eq!(events[2].timestamp - events[1].timestamp, 3_600_000);
+}
+
+#[test]
+fn inline_map_links_iterations_like_aws() {
+    let execution = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}),
+        json!([1, 2]),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "MapStateEntered"),
+            (3, 2, "MapStateStarted"),
+            (4, 3, "MapIterationStarted"),
+            (5, 4, "PassStateEntered"),
+            (6, 5, "PassStateExited"),
+            (7, 6, "MapIterationSucceeded"),
+            (8, 6, "MapIterationStarted"),
+            (9, 8, "PassStateEntered"),
+            (10, 9, "PassStateExited"),
+            (11, 10, "MapIterationSucceeded"),
+            (12, 11, "MapStateSucceeded"),
+            (13, 11, "MapStateExited"),
+            (14, 13, "ExecutionSucceeded"),
+        ],
+    );
+    assert_eq!(
+        execution.status(),
+        &ExecutionStatus::Succeeded(json!([1, 2]))
+    );
+}
+
+#[test]
+fn failing_map_iteration_is_caught_from_map_state_failed() {
+    let execution = run(
+        json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "Next": "Done", "Catch": [{"ErrorEquals": ["E"], "Next": "Caught"}],
+                  "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}}},
+            "Caught": {"Type": "Pass", "End": true},
+            "Done": {"Type": "Pass", "End": true}}}),
+        json!([1]),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "MapStateEntered"),
+            (3, 2, "MapStateStarted"),
+            (4, 3, "MapIterationStarted"),
+            (5, 4, "FailStateEntered"),
+            (6, 5, "MapIterationFailed"),
+            (7, 5, "MapStateFailed"),
+            (8, 7, "MapStateExited"),
+            (9, 8, "PassStateEntered"),
+            (10, 9, "PassStateExited"),
+            (11, 10, "ExecutionSucceeded"),
+        ],
+    );
+    assert_eq!(
+        execution.status(),
+        &ExecutionStatus::Succeeded(json!({"Error": "E", "Cause": "C"}))
+    );
+}
+
+#[test]
+fn map_retry_restarts_without_reentering() {
+    let execution = run(
+        json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "End": true, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+                  "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}}}}}),
+        json!([1]),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "MapStateEntered"),
+            (3, 2, "MapStateStarted"),
+            (4, 3, "MapIterationStarted"),
+            (5, 4, "FailStateEntered"),
+            (6, 5, "MapIterationFailed"),
+            (7, 5, "MapStateStarted"),
+            (8, 7, "MapIterationStarted"),
+            (9, 8, "FailStateEntered"),
+            (10, 9, "MapIterationFailed"),
+            (11, 9, "MapStateStarted"),
+            (12, 11, "MapIterationStarted"),
+            (13, 12, "FailStateEntered"),
+            (14, 13, "MapIterationFailed"),
+            (15, 13, "MapStateFailed"),
+            (16, 15, "ExecutionFailed"),
+        ],
+    );
+}
+
+#[test]
+fn parallel_failure_and_retry_follow_the_failed_branch() {
+    let execution = run(
+        json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "End": true, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}],
+                  "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}]}}}),
+        json!({}),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "ParallelStateEntered"),
+            (3, 2, "ParallelStateStarted"),
+            (4, 3, "FailStateEntered"),
+            (5, 4, "ParallelStateStarted"),
+            (6, 5, "FailStateEntered"),
+            (7, 6, "ParallelStateFailed"),
+            (8, 7, "ExecutionFailed"),
+        ],
+    );
+}
+
+#[test]
+fn task_without_integration_fails_catchably() {
+    let execution = run(
+        json!({"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {"a": 1},
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "C"}], "End": true},
+            "C": {"Type": "Succeed"}}}),
+        json!({}),
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "TaskScheduled"),
+            (4, 3, "TaskStarted"),
+            (5, 4, "TaskFailed"),
+            (6, 5, "TaskStateExited"),
+            (7, 6, "SucceedStateEntered"),
+            (8, 7, "SucceedStateExited"),
+            (9, 8, "ExecutionSucceeded"),
+        ],
+    );
+}
+
+#[test]
+fn the_same_signals_give_the_same_history() {
+    let definition = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "Next": "P"}, "P": {"Type": "Pass", "End": true}}}}}});
+    let a = run(definition.clone(), json!([1, 2, 3]));
+    let b = run(definition, json!([1, 2, 3]));
+    assert_eq!(a.events(), b.events());
+}
