@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "../benches/workloads.rs"]
+#[path = "../benches/common/workloads.rs"]
 mod workloads;
 
 use baton_engine::local::{NoIntegrations, VirtualEnvironment, run_to_completion};

@@ -311,13 +311,11 @@ pub fn apply_result_path(
         PathField::Path(path) => path,
     };
     if !matches!(path.root(), PathRoot::Input) || !path.is_reference_path() {
-        return Err(Failure::new(
-            names::RESULT_PATH_MATCH_FAILURE,
-            format!(
-                "Unable to apply ReferencePath {} to input {state_input}",
-                path.as_str()
-            ),
-        ));
+        // The parser only lets `$`-rooted reference paths through.
+        return Err(env.runtime(format_args!(
+            "The ResultPath '{}' is not a reference path into the state input",
+            path.as_str()
+        )));
     }
     let segments = path.segments();
     match check_write(&state_input, segments) {
@@ -492,7 +490,8 @@ mod tests {
             (PathField::Path(path("$$.Execution.Name")), json!("exec-1")),
             (PathField::Path(path("$user.name")), json!("ada")),
             (PathField::Path(path("$n")), json!(3)),
-            (PathField::Path(path("$.missing[*]")), json!([])),
+            (PathField::Path(path("$.a.b[*].zz")), json!([])),
+            (PathField::Path(path("$[*].nope")), json!([])),
         ];
         for (field, expected) in cases {
             let got = with_env(|env| apply_input_path(&field, &input, env));

@@ -223,6 +223,20 @@ pub enum EventDetails {
         /// Cause.
         cause: String,
     },
+    /// `MapRunStarted`: a distributed Map started its child executions.
+    MapRunStarted {
+        /// The Map Run's ARN.
+        map_run_arn: String,
+    },
+    /// `MapRunSucceeded`.
+    MapRunSucceeded,
+    /// `MapRunFailed`.
+    MapRunFailed {
+        /// Error name.
+        error: String,
+        /// Cause.
+        cause: String,
+    },
     /// `EvaluationFailed`: a JSONata or data-flow evaluation failed in a state.
     EvaluationFailed {
         /// Error name.
@@ -259,6 +273,9 @@ impl EventDetails {
                     IterationPhase::Aborted => "Aborted",
                 }
             ),
+            Self::MapRunStarted { .. } => "MapRunStarted".to_owned(),
+            Self::MapRunSucceeded => "MapRunSucceeded".to_owned(),
+            Self::MapRunFailed { .. } => "MapRunFailed".to_owned(),
             Self::TaskScheduled { .. } => "TaskScheduled".to_owned(),
             Self::TaskStarted { .. } => "TaskStarted".to_owned(),
             Self::TaskSucceeded { .. } => "TaskSucceeded".to_owned(),
@@ -381,6 +398,14 @@ impl HistoryEvent {
                 };
                 (key, Some(json!({"name": name, "index": index})))
             }
+            EventDetails::MapRunStarted { map_run_arn } => (
+                "mapRunStartedEventDetails",
+                Some(json!({"mapRunArn": map_run_arn})),
+            ),
+            EventDetails::MapRunSucceeded => ("", None),
+            EventDetails::MapRunFailed { error, cause } => {
+                ("mapRunFailedEventDetails", Some(error_cause(error, cause)))
+            }
             EventDetails::TaskScheduled {
                 resource,
                 region,
@@ -459,8 +484,16 @@ impl HistoryEvent {
     }
 }
 
+/// `{error, cause}` with each key present only when it has a value, as AWS records them.
 fn error_cause(error: &str, cause: &str) -> Value {
-    json!({"error": error, "cause": cause})
+    let mut d = Map::new();
+    if !error.is_empty() {
+        d.insert("error".to_owned(), json!(error));
+    }
+    if !cause.is_empty() {
+        d.insert("cause".to_owned(), json!(cause));
+    }
+    Value::Object(d)
 }
 
 fn resource_error(resource: &TaskResourceInfo, error: &str, cause: &str) -> Value {

@@ -164,6 +164,8 @@ struct Fanout {
     limit: usize,
     /// Event id of the last `MapIterationSucceeded` (AWS's `map.done`).
     done: Option<u64>,
+    /// Event id of `MapRunStarted` for a distributed Map.
+    map_run: Option<u64>,
 }
 
 /// One path of control through a scope.
@@ -188,6 +190,9 @@ struct Thread {
     outcome: Option<Result<Value, Failure>>,
     /// Set when a retry re-runs the current state: it is not entered again.
     retrying: bool,
+    /// Events of this thread are not recorded (children of a distributed Map run as their own
+    /// executions, outside the parent's history).
+    silent: bool,
 }
 
 /// One execution.
@@ -206,6 +211,8 @@ pub struct Execution {
     status: ExecutionStatus,
     /// Commands produced while handling an event, handed out at the end of the step.
     pending_commands: Vec<Command>,
+    /// True while running a silent thread: its events are dropped.
+    silent: bool,
 }
 
 impl Execution {
@@ -231,6 +238,7 @@ impl Execution {
             variables: HashMap::new(),
             status: ExecutionStatus::Running,
             pending_commands: Vec::new(),
+            silent: false,
         };
         let role_arn = execution.info.role_arn.clone();
         execution.emit(
@@ -309,6 +317,9 @@ impl Execution {
     }
 
     fn emit(&mut self, env: &mut dyn Environment, previous: u64, details: EventDetails) -> u64 {
+        if self.silent {
+            return 0;
+        }
         let id = self.events.len() as u64 + 1;
         let timestamp = env.now();
         self.events.push(HistoryEvent {
@@ -351,6 +362,7 @@ impl Execution {
             fanout: None,
             outcome: None,
             retrying: false,
+            silent: false,
         });
         self.runnable.push_back(tid);
         tid
@@ -371,12 +383,18 @@ impl Execution {
     }
 
     /// Runs one thread until it waits or finishes.
+    /// Makes `tid` the thread on whose behalf events are emitted.
+    fn focus(&mut self, tid: ThreadId) {
+        self.silent = self.threads.get(tid).is_some_and(|t| t.silent);
+    }
+
     fn run_thread(
         &mut self,
         tid: ThreadId,
         env: &mut dyn Environment,
         commands: &mut Vec<Command>,
     ) {
+        self.focus(tid);
         loop {
             let Some(thread) = self.threads.get(tid) else {
                 return;
@@ -855,8 +873,26 @@ impl Execution {
                     Some(Dynamic::Static(n)) if *n > 0 => usize::try_from(*n).unwrap_or(usize::MAX),
                     _ => usize::MAX,
                 };
-                let _ = ProcessorMode::Inline;
                 self.park_for_children(tid, started, length, queued, limit);
+                if matches!(map.processor.mode, ProcessorMode::Distributed { .. }) {
+                    let run_id = self.map_run_id(env, map.label.as_deref());
+                    let prefix = self
+                        .info
+                        .state_machine_arn
+                        .split(":stateMachine:")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let map_run_arn =
+                        format!("{prefix}:mapRun:{}/{run_id}", self.info.state_machine_name);
+                    let run = self.emit(env, started, EventDetails::MapRunStarted { map_run_arn });
+                    if let Some(t) = self.threads.get_mut(tid) {
+                        t.last_event = run;
+                        if let Some(f) = t.fanout.as_mut() {
+                            f.map_run = Some(run);
+                        }
+                    }
+                }
                 if length == 0 {
                     self.fanout_done(tid, env);
                 } else {
@@ -865,6 +901,30 @@ impl Execution {
                 Step::Park
             }
         }
+    }
+
+    /// `<label or uuid>:<uuid>`, the tail of a Map Run ARN.
+    fn map_run_id(&mut self, env: &mut dyn Environment, label: Option<&str>) -> String {
+        let mut uuid = || {
+            let mut b = env.uuid_v4_bytes();
+            if let Some(x) = b.get_mut(6) {
+                *x = (*x & 0x0f) | 0x40;
+            }
+            if let Some(x) = b.get_mut(8) {
+                *x = (*x & 0x3f) | 0x80;
+            }
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            format!(
+                "{}-{}-{}-{}-{}",
+                hex.get(0..8).unwrap_or_default(),
+                hex.get(8..12).unwrap_or_default(),
+                hex.get(12..16).unwrap_or_default(),
+                hex.get(16..20).unwrap_or_default(),
+                hex.get(20..32).unwrap_or_default()
+            )
+        };
+        let first = label.map_or_else(&mut uuid, str::to_owned);
+        format!("{first}:{}", uuid())
     }
 
     fn set_input(&mut self, tid: ThreadId, input: Value) {
@@ -892,6 +952,7 @@ impl Execution {
                 running: 0,
                 limit,
                 done: None,
+                map_run: None,
             });
         }
     }
@@ -931,19 +992,25 @@ impl Execution {
                 .iter()
                 .position(|s| s.name == processor.start_at)
                 .unwrap_or(0);
-            let started = self.emit(
-                env,
-                previous,
-                EventDetails::MapIteration {
-                    phase: IterationPhase::Started,
-                    name: state.name.clone(),
-                    index,
-                },
-            );
-            if let Some(t) = self.threads.get_mut(tid) {
-                t.last_event = started;
-            }
-            self.spawn(
+            let distributed = matches!(map.processor.mode, ProcessorMode::Distributed { .. });
+            let started = if distributed {
+                0
+            } else {
+                let started = self.emit(
+                    env,
+                    previous,
+                    EventDetails::MapIteration {
+                        phase: IterationPhase::Started,
+                        name: state.name.clone(),
+                        index,
+                    },
+                );
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = started;
+                }
+                started
+            };
+            let child = self.spawn(
                 Arc::from(path),
                 start,
                 item.clone(),
@@ -951,6 +1018,10 @@ impl Execution {
                 Some((tid, index)),
                 Some((index, item)),
             );
+            let silent = distributed || self.silent;
+            if let Some(t) = self.threads.get_mut(child) {
+                t.silent = silent;
+            }
         }
     }
 
@@ -964,6 +1035,12 @@ impl Execution {
         env: &mut dyn Environment,
     ) {
         let child_last = self.threads.get(child).map_or(0, |t| t.last_event);
+        self.focus(parent);
+        let distributed = self
+            .threads
+            .get(parent)
+            .and_then(|t| t.fanout.as_ref())
+            .is_some_and(|f| f.map_run.is_some());
         let machine = Arc::clone(&self.machine);
         let Some(parent_thread) = self.threads.get(parent) else {
             return;
@@ -976,7 +1053,7 @@ impl Execution {
         };
         let is_map = matches!(state.kind, StateKind::Map(_));
         let mut done = None;
-        if is_map {
+        if is_map && !distributed {
             let phase = if outcome.is_ok() {
                 IterationPhase::Succeeded
             } else {
@@ -1000,7 +1077,9 @@ impl Execution {
         };
         // The state's thread of control continues from the child's last event; iteration
         // end events do not advance it (AWS links the next iteration to the same event).
-        thread.last_event = child_last;
+        if !distributed {
+            thread.last_event = child_last;
+        }
         let Some(fanout) = thread.fanout.as_mut() else {
             return;
         };
@@ -1070,6 +1149,7 @@ impl Execution {
 
     /// All children of a Parallel or Map finished (or one failed): end the state.
     fn fanout_done(&mut self, tid: ThreadId, env: &mut dyn Environment) {
+        self.focus(tid);
         let machine = Arc::clone(&self.machine);
         let Some(thread) = self.threads.get_mut(tid) else {
             return;
@@ -1095,6 +1175,17 @@ impl Execution {
                     self.after_resume(tid, step, env);
                     return;
                 }
+                let last = match fanout.map_run {
+                    Some(run) => self.emit(
+                        env,
+                        run,
+                        EventDetails::MapRunFailed {
+                            error: failure.error.clone(),
+                            cause: failure.cause.clone(),
+                        },
+                    ),
+                    None => last,
+                };
                 let failed = self.emit(
                     env,
                     last,
@@ -1111,7 +1202,10 @@ impl Execution {
                 self.after_resume(tid, step, env);
             }
             None => {
-                let previous = fanout.done.unwrap_or(last);
+                let mut previous = fanout.done.unwrap_or(last);
+                if let Some(run) = fanout.map_run {
+                    previous = self.emit(env, run, EventDetails::MapRunSucceeded);
+                }
                 self.emit(
                     env,
                     previous,
@@ -1122,8 +1216,9 @@ impl Execution {
                     },
                 );
                 // The Exited event links where Succeeded links, not to Succeeded itself.
+                // (For a distributed Map: to MapRunStarted, as AWS records it since November 2024.)
                 if let Some(t) = self.threads.get_mut(tid) {
-                    t.last_event = previous;
+                    t.last_event = fanout.map_run.unwrap_or(previous);
                 }
                 let results: Vec<Value> = fanout
                     .results
@@ -1179,6 +1274,7 @@ impl Execution {
     }
 
     fn resume_wait(&mut self, tid: ThreadId, env: &mut dyn Environment) {
+        self.focus(tid);
         let machine = Arc::clone(&self.machine);
         let Some(thread) = self.threads.get_mut(tid) else {
             return;
@@ -1218,6 +1314,7 @@ impl Execution {
         result: Result<Value, Failure>,
         env: &mut dyn Environment,
     ) {
+        self.focus(tid);
         let machine = Arc::clone(&self.machine);
         let Some(thread) = self.threads.get_mut(tid) else {
             return;

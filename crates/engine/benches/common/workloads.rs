@@ -1,5 +1,7 @@
 //! The benchmark workloads of issue 3, shared by the criterion bench and the memory example.
 
+#![allow(clippy::panic, dead_code)]
+
 use baton_asl::model::StateMachine;
 use baton_asl::{ValidateOptions, parse_definition};
 use baton_engine::ExecutionInfo;
