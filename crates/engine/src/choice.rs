@@ -14,9 +14,10 @@ use serde_json::{Number, Value};
 use crate::dataflow::{Env, view_path};
 use crate::failure::{Failure, names};
 
-/// Evaluates one Choice rule against the (effective) state input. A comparison whose
-/// `Variable` (or `…Path` operand) is missing fails with `States.Runtime`; a value of the
-/// wrong type makes the comparison false.
+/// Evaluates one Choice rule against the (effective) state input.
+///
+/// A comparison whose `Variable` (or `…Path` operand) is missing fails with `States.Runtime`;
+/// a value of the wrong type makes the comparison false.
 pub fn evaluate_condition(
     condition: &Condition,
     input: &Value,
@@ -291,7 +292,9 @@ mod tests {
     }
 
     fn eval(condition: &Condition, input: &Value) -> Result<bool, Failure> {
-        let context = json!({"Execution": {"Name": "e", "StartTime": "2024-01-01T00:00:00Z"}});
+        let context = crate::dataflow::LazyContext::ready(
+            json!({"Execution": {"Name": "e", "StartTime": "2024-01-01T00:00:00Z"}}),
+        );
         let mut random = Fixed;
         let mut env = Env {
             context: &context,

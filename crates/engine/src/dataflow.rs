@@ -14,14 +14,46 @@ use serde_json::{Map, Value};
 
 use crate::failure::{Failure, names};
 
-/// Error name AWS reports when a `ResultPath` step cannot be applied to a container of the wrong
-/// kind (e.g. a field written into an array); not in the ASL list of predefined errors.
+/// Error name AWS reports when a `ResultPath` step does not fit the container it reaches.
+///
+/// E.g. a field written into an array. It is not in the ASL list of predefined errors.
 pub const REFERENCE_PATH_CONFLICT: &str = "States.ReferencePathConflict";
+
+/// The `$$` context object, built only when a path first reads it (most states never do, and
+/// building it copies the execution input).
+pub struct LazyContext<'a> {
+    cell: std::cell::OnceCell<Value>,
+    build: Option<&'a dyn Fn() -> Value>,
+}
+
+impl<'a> LazyContext<'a> {
+    /// A context object that `build` makes on first use.
+    pub fn new(build: &'a dyn Fn() -> Value) -> Self {
+        Self {
+            cell: std::cell::OnceCell::new(),
+            build: Some(build),
+        }
+    }
+
+    /// A context object that is already built.
+    pub fn ready(value: Value) -> Self {
+        Self {
+            cell: std::cell::OnceCell::from(value),
+            build: None,
+        }
+    }
+
+    /// The context object.
+    pub fn get(&self) -> &Value {
+        self.cell
+            .get_or_init(|| self.build.map_or(Value::Null, |build| build()))
+    }
+}
 
 /// What a state's data flow can see besides its input.
 pub struct Env<'a> {
     /// The `$$` context object.
-    pub context: &'a Value,
+    pub context: &'a LazyContext<'a>,
     /// Workflow variables (`$name`): the current value of a variable, if it is defined.
     pub variables: &'a dyn Fn(&str) -> Option<Value>,
     /// Randomness for `States.UUID` and unseeded `States.MathRandom`.
@@ -44,12 +76,12 @@ impl Env<'_> {
 fn select<'v>(
     path: &JsonPath,
     input: &'v Value,
-    context: &'v Value,
+    context: &'v LazyContext<'_>,
     variables: &dyn Fn(&str) -> Option<Value>,
 ) -> Result<Cow<'v, Value>, PathError> {
     match path.root() {
         PathRoot::Input => path.select_in(input).map(selection_cow),
-        PathRoot::Context => path.select_in(context).map(selection_cow),
+        PathRoot::Context => path.select_in(context.get()).map(selection_cow),
         PathRoot::Variable(name) => {
             let Some(value) = variables(name) else {
                 return Err(PathError::NotFound {
@@ -74,8 +106,9 @@ fn selection_cow(selection: Selection<'_>) -> Cow<'_, Value> {
     }
 }
 
-/// Reads `path` like [`read_path`] but borrows the match when it is a node of `input` or of the
-/// context object (no clone). `Ok(None)` when a definite path matches nothing.
+/// Reads `path` like [`read_path`], borrowing the match when it is a node of `input` or `$$`.
+///
+/// `Ok(None)` when a definite path matches nothing.
 pub fn view_path<'v, 'a: 'v>(
     path: &JsonPath,
     input: &'v Value,
@@ -88,8 +121,9 @@ pub fn view_path<'v, 'a: 'v>(
     }
 }
 
-/// Reads a path with `$` (input), `$$` (context) or `$name` (variable) root; indefinite paths
-/// give arrays. `Ok(None)` when a definite path matches nothing.
+/// Reads a path rooted at `$` (input), `$$` (context) or `$name` (variable).
+///
+/// Indefinite paths give arrays; `Ok(None)` when a definite path matches nothing.
 pub fn read_path(path: &JsonPath, input: &Value, env: &mut Env) -> Result<Option<Value>, Failure> {
     view_path(path, input, env).map(|found| found.map(Cow::into_owned))
 }
@@ -109,8 +143,9 @@ pub fn view_input_path<'v, 'a: 'v>(
     }
 }
 
-/// Applies `InputPath`: absent → the input, `null` → `{}`, a path → what it selects
-/// (no match: `States.Runtime` "Invalid path '…' : No results for path: …").
+/// Applies `InputPath`: absent → the input, `null` → `{}`, a path → what it selects.
+///
+/// No match: `States.Runtime` "Invalid path '…' : No results for path: …".
 pub fn apply_input_path(path: &PathField, input: &Value, env: &mut Env) -> Result<Value, Failure> {
     view_input_path(path, input, env).map(Cow::into_owned)
 }
@@ -155,9 +190,24 @@ fn template_path(
     }
 }
 
+/// True when some argument of `call` (at any depth) is a `$$` path, so the context object
+/// must be built.
+fn reads_context(call: &IntrinsicCall) -> bool {
+    call.args.iter().any(|arg| match arg {
+        baton_asl::intrinsics::IntrinsicArg::Path(path) => matches!(path.root(), PathRoot::Context),
+        baton_asl::intrinsics::IntrinsicArg::Call(inner) => reads_context(inner),
+        baton_asl::intrinsics::IntrinsicArg::Literal(_) => false,
+    })
+}
+
 /// Evaluates an intrinsic call; failures keep the error name the intrinsic error maps to.
 fn intrinsic(call: &IntrinsicCall, input: &Value, env: &mut Env) -> Result<Value, Failure> {
-    call.evaluate(input, env.context, env.variables, &mut *env.random)
+    let context = if reads_context(call) {
+        env.context.get()
+    } else {
+        &Value::Null
+    };
+    call.evaluate(input, context, env.variables, &mut *env.random)
         .map_err(|error| {
             Failure::in_state(
                 error.error_name(),
@@ -168,8 +218,9 @@ fn intrinsic(call: &IntrinsicCall, input: &Value, env: &mut Env) -> Result<Value
         })
 }
 
-/// Evaluates a JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`,
-/// `Assign`) against `input`; `field` names the template in messages.
+/// Evaluates a JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, …).
+///
+/// `field` names the whole template in messages; a `key.$` member is reported as `key.$`.
 pub fn evaluate_template(
     t: &PayloadTemplate,
     input: &Value,
@@ -295,10 +346,11 @@ impl fmt::Display for StepName<'_> {
     }
 }
 
-/// Applies `ResultPath`: absent → the result, `null` → the state input, a reference path →
-/// the input with the result stored there (a scalar input: `States.ResultPathMatchFailure`
-/// "Unable to apply ReferencePath $.x to input …"; a step that does not fit its container:
-/// `States.ReferencePathConflict` "Unable to apply step "x" to input …").
+/// Applies `ResultPath`: absent → the result, `null` → the input, a path → input with result.
+///
+/// Missing members are created. A scalar input fails with `States.ResultPathMatchFailure`
+/// "Unable to apply ReferencePath $.x to input …"; a step that does not fit its container with
+/// `States.ReferencePathConflict` "Unable to apply step "x" to input …".
 pub fn apply_result_path(
     path: &PathField,
     state_input: Value,
@@ -365,8 +417,9 @@ fn take_at(value: &mut Value, segments: &[Segment]) -> Option<Value> {
     Some(std::mem::take(node))
 }
 
-/// Applies `OutputPath`: absent → the value, `null` → `{}`, a path → what it selects
-/// (no match: `States.Runtime` "Invalid path '…' : …", as for `InputPath`).
+/// Applies `OutputPath`: absent → the value, `null` → `{}`, a path → what it selects.
+///
+/// No match: `States.Runtime` "Invalid path '…' : …", as for `InputPath`.
 pub fn apply_output_path(path: &PathField, value: Value, env: &mut Env) -> Result<Value, Failure> {
     let path = match path {
         PathField::Default => return Ok(value),
@@ -389,8 +442,9 @@ pub fn apply_output_path(path: &PathField, value: Value, env: &mut Env) -> Resul
         .map_err(|error| env.runtime(error))
 }
 
-/// Resolves Fail's `Error`/`ErrorPath` or `Cause`/`CausePath` (`field` is `ErrorPath` or
-/// `CausePath`); a non-string value is rendered as JSON text.
+/// Resolves Fail's `Error`/`ErrorPath` or `Cause`/`CausePath` to a string.
+///
+/// `field` is `ErrorPath` or `CausePath`; a non-string value is rendered as JSON text.
 pub fn fail_field(
     path: &Dynamic<String>,
     input: &Value,
@@ -449,7 +503,7 @@ mod tests {
 
     /// Runs `f` with an environment for state `pass` entered at event 2.
     fn with_env<R>(f: impl FnOnce(&mut Env) -> R) -> R {
-        let context = context();
+        let context = LazyContext::ready(context());
         let mut random = Counter(0);
         let mut env = Env {
             context: &context,
@@ -802,7 +856,7 @@ mod tests {
     #[test]
     fn uuid_uses_the_random_source() {
         let t = template(json!({"id.$": "States.UUID()"}));
-        let context = context();
+        let context = LazyContext::ready(context());
         let mut random = Counter(0);
         let mut env = Env {
             context: &context,

@@ -7,7 +7,7 @@
 //! timer. Runnable threads run in a fixed order, so the same signals always give the same
 //! history.
 
-use crate::dataflow::{self, Env};
+use crate::dataflow::{self, Env, LazyContext};
 use crate::event::{
     EventDetails, HistoryEvent, IterationPhase, Millis, Phase, StateType, TaskResourceInfo,
 };
@@ -198,8 +198,8 @@ struct Thread {
 /// One execution.
 pub struct Execution {
     machine: Arc<StateMachine>,
-    info: ExecutionInfo,
-    input: Value,
+    info: Arc<ExecutionInfo>,
+    input: Arc<Value>,
     start_time: Millis,
     events: Vec<HistoryEvent>,
     threads: Vec<Thread>,
@@ -207,7 +207,7 @@ pub struct Execution {
     timers: HashMap<TimerId, ThreadId>,
     tasks: HashMap<TaskId, ThreadId>,
     next_id: u64,
-    variables: HashMap<String, Value>,
+    variables: Arc<HashMap<String, Value>>,
     status: ExecutionStatus,
     /// Commands produced while handling an event, handed out at the end of the step.
     pending_commands: Vec<Command>,
@@ -226,8 +226,8 @@ impl Execution {
         let start_time = env.now();
         let mut execution = Self {
             machine,
-            info,
-            input: input.clone(),
+            info: Arc::new(info),
+            input: Arc::new(input.clone()),
             start_time,
             events: Vec::new(),
             threads: Vec::new(),
@@ -235,7 +235,7 @@ impl Execution {
             timers: HashMap::new(),
             tasks: HashMap::new(),
             next_id: 1,
-            variables: HashMap::new(),
+            variables: Arc::new(HashMap::new()),
             status: ExecutionStatus::Running,
             pending_commands: Vec::new(),
             silent: false,
@@ -481,7 +481,7 @@ impl Execution {
     }
 
     fn env_for<'a>(
-        context: &'a Value,
+        context: &'a LazyContext<'a>,
         variables: &'a dyn Fn(&str) -> Option<Value>,
         random: &'a mut dyn RandomSource,
         state_name: &'a str,
@@ -496,45 +496,19 @@ impl Execution {
         }
     }
 
-    /// The context object (`$$`) for a thread in its current state.
-    fn context_object(&self, tid: ThreadId, state_name: &str) -> Value {
+    /// What the context object (`$$`) of a thread in its current state is made of; cheap to
+    /// take, built into JSON only when a path reads `$$`.
+    fn context_parts(&self, tid: ThreadId, state_name: &str) -> ContextParts {
         let thread = self.threads.get(tid);
-        let mut state = Map::new();
-        state.insert(
-            "EnteredTime".to_owned(),
-            json!(format_time(
-                thread.map_or(self.start_time, |t| t.entered_time)
-            )),
-        );
-        state.insert("Name".to_owned(), json!(state_name));
-        state.insert(
-            "RetryCount".to_owned(),
-            json!(thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>())),
-        );
-        let mut context = Map::new();
-        context.insert(
-            "Execution".to_owned(),
-            json!({
-                "Id": self.info.execution_arn,
-                "Input": self.input,
-                "StartTime": format_time(self.start_time),
-                "Name": self.info.name,
-                "RoleArn": self.info.role_arn,
-                "RedriveCount": 0
-            }),
-        );
-        context.insert("State".to_owned(), Value::Object(state));
-        context.insert(
-            "StateMachine".to_owned(),
-            json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}),
-        );
-        if let Some((index, value)) = thread.and_then(|t| t.map_item.as_ref()) {
-            context.insert(
-                "Map".to_owned(),
-                json!({"Item": {"Index": index, "Value": value}}),
-            );
+        ContextParts {
+            info: Arc::clone(&self.info),
+            input: Arc::clone(&self.input),
+            start_time: self.start_time,
+            entered_time: thread.map_or(self.start_time, |t| t.entered_time),
+            retry_count: thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>()),
+            state_name: state_name.to_owned(),
+            map_item: thread.and_then(|t| t.map_item.clone()),
         }
-        Value::Object(context)
     }
 
     /// Enters `state` on thread `tid` and runs it as far as it can go.
@@ -576,8 +550,11 @@ impl Execution {
             entered
         };
         let last = self.threads.get(tid).map_or(entered, |t| t.last_event);
-        let context = self.context_object(tid, &state.name);
-        let variables = self.variables.clone();
+        let parts = self.context_parts(tid, &state.name);
+        let item_parts = parts.clone();
+        let build = move || parts.build();
+        let context = LazyContext::new(&build);
+        let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let effective =
@@ -829,13 +806,10 @@ impl Execution {
                 for (index, item) in items.into_iter().enumerate() {
                     let selected = match &map.item_selector {
                         Some(baton_asl::model::Template::JsonPath(selector)) => {
-                            let mut item_context = context.clone();
-                            if let Value::Object(c) = &mut item_context {
-                                c.insert(
-                                    "Map".to_owned(),
-                                    json!({"Item": {"Index": index, "Value": item}}),
-                                );
-                            }
+                            let mut one_item = item_parts.clone();
+                            one_item.map_item = Some((index, item.clone()));
+                            let build_item = move || one_item.build();
+                            let item_context = LazyContext::new(&build_item);
                             let mut item_env = Self::env_for(
                                 &item_context,
                                 &lookup,
@@ -1293,8 +1267,10 @@ impl Execution {
         let Some(state) = scope.states.get(thread.state) else {
             return;
         };
-        let context = self.context_object(tid, &state.name);
-        let variables = self.variables.clone();
+        let parts = self.context_parts(tid, &state.name);
+        let build = move || parts.build();
+        let context = LazyContext::new(&build);
+        let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let step =
@@ -1387,8 +1363,10 @@ impl Execution {
         let result = match &state.result_selector {
             Some(selector) => {
                 let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-                let context = self.context_object(tid, &state.name);
-                let variables = self.variables.clone();
+                let parts = self.context_parts(tid, &state.name);
+                let build = move || parts.build();
+                let context = LazyContext::new(&build);
+                let variables = Arc::clone(&self.variables);
                 let lookup = move |name: &str| variables.get(name).cloned();
                 let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
                 match dataflow::evaluate_template(
@@ -1417,8 +1395,10 @@ impl Execution {
         env: &mut dyn Environment,
     ) -> Step {
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-        let context = self.context_object(tid, &state.name);
-        let variables = self.variables.clone();
+        let parts = self.context_parts(tid, &state.name);
+        let build = move || parts.build();
+        let context = LazyContext::new(&build);
+        let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let assigned = match &state.assign {
@@ -1444,7 +1424,7 @@ impl Execution {
             };
         if let Some(vars) = &assigned {
             for (name, value) in vars {
-                self.variables.insert(name.clone(), value.clone());
+                Arc::make_mut(&mut self.variables).insert(name.clone(), value.clone());
             }
         }
         self.exit_state(tid, state, output.clone(), assigned, env);
@@ -1562,8 +1542,10 @@ impl Execution {
             .map_or(Value::Null, |t| t.input.clone());
         let error_output = json!({"Error": failure.error, "Cause": failure.cause});
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-        let context = self.context_object(tid, &state.name);
-        let variables = self.variables.clone();
+        let parts = self.context_parts(tid, &state.name);
+        let build = move || parts.build();
+        let context = LazyContext::new(&build);
+        let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let output = match dataflow::apply_result_path(
@@ -1595,6 +1577,51 @@ fn retry_delay_millis(retrier: &Retrier, attempt: u64, env: &mut dyn Environment
     }
     let millis = (seconds * 1000.0).min(i64::MAX as f64 / 2.0);
     millis as Millis
+}
+
+/// The pieces of a context object, owned and cheap to clone (the input is shared).
+#[derive(Debug, Clone)]
+struct ContextParts {
+    info: Arc<ExecutionInfo>,
+    input: Arc<Value>,
+    start_time: Millis,
+    entered_time: Millis,
+    retry_count: u64,
+    state_name: String,
+    map_item: Option<(usize, Value)>,
+}
+
+impl ContextParts {
+    /// The context object as JSON.
+    fn build(&self) -> Value {
+        let mut context = Map::new();
+        context.insert(
+            "Execution".to_owned(),
+            json!({
+                "Id": self.info.execution_arn,
+                "Input": *self.input,
+                "StartTime": format_time(self.start_time),
+                "Name": self.info.name,
+                "RoleArn": self.info.role_arn,
+                "RedriveCount": 0
+            }),
+        );
+        context.insert(
+            "State".to_owned(),
+            json!({"EnteredTime": format_time(self.entered_time), "Name": self.state_name, "RetryCount": self.retry_count}),
+        );
+        context.insert(
+            "StateMachine".to_owned(),
+            json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}),
+        );
+        if let Some((index, value)) = &self.map_item {
+            context.insert(
+                "Map".to_owned(),
+                json!({"Item": {"Index": index, "Value": value}}),
+            );
+        }
+        Value::Object(context)
+    }
 }
 
 /// What running a state led to.

@@ -37,7 +37,8 @@ fn choose(machine: &StateMachine, input: &Value) -> Result<String, String> {
     let StateKind::Choice(choice) = &state.kind else {
         return Err(format!("start state {} is not a Choice", state.name));
     };
-    let context = json!({"State": {"Name": state.name}});
+    let context =
+        baton_engine::dataflow::LazyContext::ready(json!({"State": {"Name": state.name}}));
     let vars = |_: &str| None;
     let mut random = NoRandom;
     let mut env = Env {
