@@ -213,6 +213,8 @@ pub struct Execution {
     pending_commands: Vec<Command>,
     /// True while running a silent thread: its events are dropped.
     silent: bool,
+    /// The timer of the state machine's `TimeoutSeconds`.
+    execution_timer: Option<TimerId>,
 }
 
 impl Execution {
@@ -239,6 +241,7 @@ impl Execution {
             status: ExecutionStatus::Running,
             pending_commands: Vec::new(),
             silent: false,
+            execution_timer: None,
         };
         let role_arn = execution.info.role_arn.clone();
         execution.emit(
@@ -258,6 +261,18 @@ impl Execution {
             .position(|s| s.name == start)
             .unwrap_or(0);
         execution.spawn(Arc::from(Vec::new()), state, input, 0, None, None);
+        if let Some(seconds) = execution.machine.timeout_seconds {
+            let timer = execution.fresh_id();
+            execution.execution_timer = Some(timer);
+            let due = start_time.saturating_add(
+                i64::try_from(seconds)
+                    .unwrap_or(i64::MAX / 2)
+                    .saturating_mul(1000),
+            );
+            execution
+                .pending_commands
+                .push(Command::StartTimer { timer, due });
+        }
         let mut commands = Vec::new();
         execution.run(env, &mut commands);
         (execution, commands)
@@ -270,6 +285,20 @@ impl Execution {
             return commands;
         }
         match signal {
+            Signal::TimerFired { timer } if self.execution_timer == Some(timer) => {
+                let last = self.events.last().map_or(0, |e| e.id);
+                let failure = Failure::new(names::TIMEOUT, "");
+                self.emit(
+                    env,
+                    last,
+                    EventDetails::ExecutionTimedOut {
+                        error: failure.error.clone(),
+                        cause: failure.cause.clone(),
+                    },
+                );
+                self.status = ExecutionStatus::TimedOut(failure);
+                return commands;
+            }
             Signal::TimerFired { timer } => {
                 if let Some(tid) = self.timers.remove(&timer) {
                     self.resume_wait(tid, env);
@@ -498,15 +527,17 @@ impl Execution {
 
     /// What the context object (`$$`) of a thread in its current state is made of; cheap to
     /// take, built into JSON only when a path reads `$$`.
-    fn context_parts(&self, tid: ThreadId, state_name: &str) -> ContextParts {
+    fn context_parts(&self, tid: ThreadId, state: &State) -> ContextParts {
         let thread = self.threads.get(tid);
         ContextParts {
             info: Arc::clone(&self.info),
             input: Arc::clone(&self.input),
             start_time: self.start_time,
             entered_time: thread.map_or(self.start_time, |t| t.entered_time),
-            retry_count: thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>()),
-            state_name: state_name.to_owned(),
+            // AWS shows `RetryCount` only for states that can retry.
+            retry_count: (!state.retry.is_empty())
+                .then(|| thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>())),
+            state_name: state.name.clone(),
             map_item: thread.and_then(|t| t.map_item.clone()),
         }
     }
@@ -550,7 +581,7 @@ impl Execution {
             entered
         };
         let last = self.threads.get(tid).map_or(entered, |t| t.last_event);
-        let parts = self.context_parts(tid, &state.name);
+        let parts = self.context_parts(tid, state);
         let item_parts = parts.clone();
         let build = move || parts.build();
         let context = LazyContext::new(&build);
@@ -834,6 +865,31 @@ impl Execution {
                     queued.push_back((index, selected));
                 }
                 let length = queued.len();
+                let limit = match map_integer(
+                    map.max_concurrency.as_ref(),
+                    "MaxConcurrency",
+                    &effective,
+                    &mut dataflow_env,
+                ) {
+                    Ok(Some(n)) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+                    Ok(_) => usize::MAX,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                };
+                // The failure tolerance is read now but reported after MapStateStarted, as AWS does.
+                let tolerance = map_integer(
+                    map.tolerated_failure_count.as_ref(),
+                    "ToleratedFailureCount",
+                    &effective,
+                    &mut dataflow_env,
+                )
+                .and_then(|count| {
+                    map_percentage(
+                        map.tolerated_failure_percentage.as_ref(),
+                        &effective,
+                        &mut dataflow_env,
+                    )
+                    .map(|p| (count, p))
+                });
                 let started = self.emit(
                     env,
                     last,
@@ -843,10 +899,12 @@ impl Execution {
                         length: Some(length),
                     },
                 );
-                let limit = match &map.max_concurrency {
-                    Some(Dynamic::Static(n)) if *n > 0 => usize::try_from(*n).unwrap_or(usize::MAX),
-                    _ => usize::MAX,
-                };
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.last_event = started;
+                }
+                if let Err(failure) = tolerance {
+                    return self.fail_state(tid, scope_path, state, failure, env);
+                }
                 self.park_for_children(tid, started, length, queued, limit);
                 if matches!(map.processor.mode, ProcessorMode::Distributed { .. }) {
                     let run_id = self.map_run_id(env, map.label.as_deref());
@@ -1267,7 +1325,7 @@ impl Execution {
         let Some(state) = scope.states.get(thread.state) else {
             return;
         };
-        let parts = self.context_parts(tid, &state.name);
+        let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
         let variables = Arc::clone(&self.variables);
@@ -1363,7 +1421,7 @@ impl Execution {
         let result = match &state.result_selector {
             Some(selector) => {
                 let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-                let parts = self.context_parts(tid, &state.name);
+                let parts = self.context_parts(tid, state);
                 let build = move || parts.build();
                 let context = LazyContext::new(&build);
                 let variables = Arc::clone(&self.variables);
@@ -1394,8 +1452,18 @@ impl Execution {
         result: Value,
         env: &mut dyn Environment,
     ) -> Step {
+        if exceeds_payload_limit(&result) {
+            let failure = Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    state.name
+                ),
+            );
+            return self.fail_state(tid, scope_path, state, failure, env);
+        }
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-        let parts = self.context_parts(tid, &state.name);
+        let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
         let variables = Arc::clone(&self.variables);
@@ -1542,7 +1610,7 @@ impl Execution {
             .map_or(Value::Null, |t| t.input.clone());
         let error_output = json!({"Error": failure.error, "Cause": failure.cause});
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
-        let parts = self.context_parts(tid, &state.name);
+        let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
         let variables = Arc::clone(&self.variables);
@@ -1586,7 +1654,7 @@ struct ContextParts {
     input: Arc<Value>,
     start_time: Millis,
     entered_time: Millis,
-    retry_count: u64,
+    retry_count: Option<u64>,
     state_name: String,
     map_item: Option<(usize, Value)>,
 }
@@ -1606,10 +1674,18 @@ impl ContextParts {
                 "RedriveCount": 0
             }),
         );
-        context.insert(
-            "State".to_owned(),
-            json!({"EnteredTime": format_time(self.entered_time), "Name": self.state_name, "RetryCount": self.retry_count}),
-        );
+        context.insert("State".to_owned(), {
+            let mut state = Map::new();
+            state.insert(
+                "EnteredTime".to_owned(),
+                json!(format_time(self.entered_time)),
+            );
+            state.insert("Name".to_owned(), json!(self.state_name));
+            if let Some(count) = self.retry_count {
+                state.insert("RetryCount".to_owned(), json!(count));
+            }
+            Value::Object(state)
+        });
         context.insert(
             "StateMachine".to_owned(),
             json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}),
@@ -1700,6 +1776,45 @@ fn resolve_seconds(field: Option<&Dynamic<u64>>, input: &Value, env: &mut Env<'_
     }
 }
 
+/// AWS's payload limit: 256 KiB of JSON text.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Counts bytes written, so a payload's size is known without building its text.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        if self.0 > MAX_PAYLOAD_BYTES {
+            // Stop early: the answer is known.
+            return Err(std::io::Error::other("limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// True when `value` serialises to more than [`MAX_PAYLOAD_BYTES`].
+fn exceeds_payload_limit(value: &Value) -> bool {
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, value).is_err() && counter.0 > MAX_PAYLOAD_BYTES
+}
+
+/// The longest wait AWS accepts, in seconds (a signed 32-bit count).
+const MAX_WAIT_SECONDS: i64 = i32::MAX as i64;
+
+/// How a value appears after `==` in AWS's Wait and Map error texts: strings raw, the rest
+/// as compact JSON.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => crate::event::payload_text(other),
+    }
+}
+
 /// When a Wait state is due, or the failure AWS reports for a bad path or value.
 fn wait_due(
     wait: &baton_asl::states::WaitState,
@@ -1709,12 +1824,12 @@ fn wait_due(
 ) -> Result<Millis, Failure> {
     let state = env.state_name.to_owned();
     let entered = env.entered_event_id;
-    match &wait.duration {
-        WaitDuration::Seconds(Dynamic::Static(seconds)) => Ok(now.saturating_add(
+    let due = match &wait.duration {
+        WaitDuration::Seconds(Dynamic::Static(seconds)) => now.saturating_add(
             i64::try_from(*seconds)
                 .unwrap_or(i64::MAX / 2)
                 .saturating_mul(1000),
-        )),
+        ),
         WaitDuration::Seconds(Dynamic::Path(path)) => {
             let value = dataflow::read_path(path, input, env)?;
             let Some(value) = value else {
@@ -1728,12 +1843,15 @@ fn wait_due(
                 return Err(Failure::runtime(
                     &state,
                     entered,
-                    format!("The SecondsPath parameter cannot be parsed as a long value: {path}"),
+                    format!(
+                        "The SecondsPath parameter cannot be parsed as a long value: {path} == {}",
+                        shown(&value)
+                    ),
                 ));
             };
-            Ok(now.saturating_add(seconds.saturating_mul(1000)))
+            now.saturating_add(seconds.saturating_mul(1000))
         }
-        WaitDuration::Timestamp(Dynamic::Static(at)) => Ok(to_millis(*at)),
+        WaitDuration::Timestamp(Dynamic::Static(at)) => to_millis(*at),
         WaitDuration::Timestamp(Dynamic::Path(path)) => {
             let value = dataflow::read_path(path, input, env)?;
             let parsed = value
@@ -1741,21 +1859,88 @@ fn wait_due(
                 .and_then(Value::as_str)
                 .and_then(baton_asl::timestamp::parse_timestamp);
             match parsed {
-                Some(at) => Ok(to_millis(at)),
-                None => Err(Failure::runtime(
-                    &state,
-                    entered,
-                    format!(
-                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path}"
-                    ),
-                )),
+                Some(at) => to_millis(at),
+                None => {
+                    let shown_value = value.as_ref().map(shown).unwrap_or_default();
+                    return Err(Failure::runtime(
+                        &state,
+                        entered,
+                        format!(
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown_value}"
+                        ),
+                    ));
+                }
             }
         }
-        _ => Err(Failure::runtime(
+        _ => {
+            return Err(Failure::runtime(
+                &state,
+                entered,
+                "This Wait field is not supported yet",
+            ));
+        }
+    };
+    if due.saturating_sub(now) / 1000 > MAX_WAIT_SECONDS {
+        return Err(Failure::runtime(
             &state,
             entered,
-            "This Wait field is not supported yet",
-        )),
+            "Wait state delay is too long.",
+        ));
+    }
+    Ok(due)
+}
+
+/// Resolves `MaxConcurrency(Path)`, `ToleratedFailureCount(Path)`: a non-negative integer.
+fn map_integer(
+    field: Option<&Dynamic<u64>>,
+    name: &str,
+    input: &Value,
+    env: &mut Env<'_>,
+) -> Result<Option<u64>, Failure> {
+    match field {
+        None => Ok(None),
+        Some(Dynamic::Static(n)) => Ok(Some(*n)),
+        Some(Dynamic::Path(path)) => {
+            let value = dataflow::read_path(path, input, env)?.unwrap_or(Value::Null);
+            match value.as_u64() {
+                Some(n) => Ok(Some(n)),
+                None => Err(env.runtime(format!(
+                    "The {name}Path field refers to value \"{}\" which is not a valid integer: {path}",
+                    shown(&value)
+                ))),
+            }
+        }
+        Some(_) => Ok(None),
+    }
+}
+
+/// Resolves `ToleratedFailurePercentage(Path)`: a number from 0 to 100.
+fn map_percentage(
+    field: Option<&Dynamic<f64>>,
+    input: &Value,
+    env: &mut Env<'_>,
+) -> Result<Option<f64>, Failure> {
+    let value = match field {
+        None => return Ok(None),
+        Some(Dynamic::Static(p)) => *p,
+        Some(Dynamic::Path(path)) => {
+            let value = dataflow::read_path(path, input, env)?.unwrap_or(Value::Null);
+            match value.as_f64() {
+                Some(p) => p,
+                None => {
+                    return Err(env.runtime(format!(
+                        "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid number: {path}",
+                        shown(&value)
+                    )));
+                }
+            }
+        }
+        Some(_) => return Ok(None),
+    };
+    if (0.0..=100.0).contains(&value) {
+        Ok(Some(value))
+    } else {
+        Err(env.runtime("ToleratedFailurePercentage must be between 0 and 100."))
     }
 }
 

@@ -103,6 +103,10 @@ fn evaluate_call(call: &IntrinsicCall, env: &mut Env<'_>) -> Result<Value, Intri
         IntrinsicFunction::Format => format(call, &args),
         IntrinsicFunction::StringToJson => {
             let text = expect_str(function, arg(0), 1)?;
+            // AWS (Jackson) reads blank text as null.
+            if text.trim().is_empty() {
+                return Ok(Value::Null);
+            }
             serde_json::from_str(text)
                 .map_err(|e| fail(function, format!("the string is not valid JSON: {e}")))
         }

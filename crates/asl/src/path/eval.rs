@@ -188,7 +188,14 @@ pub(super) fn select_segments<'a>(
     let (prefix, rest) = body.split_at(prefix_len);
     let whole_definite = rest.is_empty();
     let leaf_is_last = whole_definite && merge.is_none() && function.is_none();
-    let Some(anchor) = walk_definite(text, prefix, start, leaf_is_last)? else {
+    // AWS: a missing property before an indefinite part selects nothing (`[]`), not an error.
+    let walked = match walk_definite(text, prefix, start, leaf_is_last) {
+        Err(PathError::NotFound { .. }) if !whole_definite => {
+            return Ok(Selection::Many(Vec::new()));
+        }
+        other => other?,
+    };
+    let Some(anchor) = walked else {
         if whole_definite {
             let mut full = String::from("$");
             for segment in segments {
