@@ -187,7 +187,7 @@ fn describe(execution: &Execution, info: &ExecutionInfo, input_text: &str, stop:
             );
             out.insert("outputDetails".to_owned(), json!({"included": true}));
         }
-        ExecutionStatus::Failed(failure) | ExecutionStatus::TimedOut(failure) => {
+        ExecutionStatus::Failed(failure) => {
             if !failure.error.is_empty() {
                 out.insert("error".to_owned(), json!(failure.error));
             }
@@ -195,10 +195,17 @@ fn describe(execution: &Execution, info: &ExecutionInfo, input_text: &str, stop:
                 out.insert("cause".to_owned(), json!(failure.cause));
             }
         }
-        ExecutionStatus::Aborted | ExecutionStatus::Running => {}
+        ExecutionStatus::TimedOut(_) | ExecutionStatus::Aborted | ExecutionStatus::Running => {}
     }
     out.insert("redriveCount".to_owned(), json!(0));
-    out.insert("redriveStatus".to_owned(), json!("NOT_REDRIVABLE"));
+    let redrivable = matches!(
+        execution.status(),
+        ExecutionStatus::Failed(_) | ExecutionStatus::TimedOut(_) | ExecutionStatus::Aborted
+    );
+    out.insert(
+        "redriveStatus".to_owned(),
+        json!(if redrivable { "REDRIVABLE" } else { "NOT_REDRIVABLE" }),
+    );
     let events: Vec<Value> = execution.events().iter().map(|e| e.to_wire(true)).collect();
     out.insert("events".to_owned(), Value::Array(events));
     Value::Object(out)
