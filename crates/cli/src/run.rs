@@ -204,7 +204,11 @@ fn describe(execution: &Execution, info: &ExecutionInfo, input_text: &str, stop:
     );
     out.insert(
         "redriveStatus".to_owned(),
-        json!(if redrivable { "REDRIVABLE" } else { "NOT_REDRIVABLE" }),
+        json!(if redrivable {
+            "REDRIVABLE"
+        } else {
+            "NOT_REDRIVABLE"
+        }),
     );
     let events: Vec<Value> = execution.events().iter().map(|e| e.to_wire(true)).collect();
     out.insert("events".to_owned(), Value::Array(events));

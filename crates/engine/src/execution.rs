@@ -175,8 +175,8 @@ struct Thread {
     scope: Arc<[(usize, usize)]>,
     /// Index of the current state in the scope.
     state: usize,
-    /// The current state's raw input.
-    input: Value,
+    /// The current state's raw input (shared with its Entered event).
+    input: Arc<Value>,
     /// The current state's effective input (after InputPath / Parameters), kept while waiting.
     effective: Value,
     waiting: Waiting,
@@ -379,7 +379,7 @@ impl Execution {
         self.threads.push(Thread {
             scope,
             state,
-            input,
+            input: Arc::new(input),
             effective: Value::Null,
             waiting: Waiting::Runnable,
             last_event,
@@ -570,7 +570,7 @@ impl Execution {
                 EventDetails::StateEntered {
                     state_type,
                     name: state.name.clone(),
-                    input: Arc::new(input.clone()),
+                    input: Arc::clone(&input),
                 },
             );
             if let Some(t) = self.threads.get_mut(tid) {
@@ -612,14 +612,21 @@ impl Execution {
                     (None, Some(result)) => result.clone(),
                     (None, None) => effective,
                 };
-                self.complete_state(tid, scope_path, state, input, result, env)
+                self.complete_state(
+                    tid,
+                    scope_path,
+                    state,
+                    Arc::unwrap_or_clone(input),
+                    result,
+                    env,
+                )
             }
             StateKind::Succeed => {
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
-                        self.exit_state(tid, state, output.clone(), None, env);
-                        Step::Finished(Ok(output))
+                        let output = self.exit_state(tid, state, output, None, env);
+                        Step::Finished(Ok(Arc::unwrap_or_clone(output)))
                     }
                     Err(failure) => self.fail_state(tid, scope_path, state, failure, env),
                 }
@@ -673,8 +680,10 @@ impl Execution {
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
-                        self.exit_state(tid, state, output.clone(), None, env);
-                        self.set_input(tid, output);
+                        let output = self.exit_state(tid, state, output, None, env);
+                        if let Some(t) = self.threads.get_mut(tid) {
+                            t.input = output;
+                        }
                         Step::Next(next)
                     }
                     Err(failure) => self.fail_state(tid, scope_path, state, failure, env),
@@ -957,12 +966,6 @@ impl Execution {
         };
         let first = label.map_or_else(&mut uuid, str::to_owned);
         format!("{first}:{}", uuid())
-    }
-
-    fn set_input(&mut self, tid: ThreadId, input: Value) {
-        if let Some(t) = self.threads.get_mut(tid) {
-            t.input = input;
-        }
     }
 
     fn park_for_children(
@@ -1261,7 +1264,7 @@ impl Execution {
                     tid,
                     &scope_path,
                     state,
-                    input,
+                    Arc::unwrap_or_clone(input),
                     Value::Array(results),
                     env,
                 );
@@ -1334,7 +1337,7 @@ impl Execution {
         let step =
             match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env) {
                 Ok(output) => {
-                    self.exit_state(tid, state, output.clone(), None, env);
+                    let output = self.exit_state(tid, state, output, None, env);
                     self.transition(tid, state, output)
                 }
                 Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
@@ -1387,7 +1390,14 @@ impl Execution {
                 if let Some(t) = self.threads.get_mut(tid) {
                     t.last_event = id;
                 }
-                self.complete_with_selector(tid, &scope_path, state, input, output, env)
+                self.complete_with_selector(
+                    tid,
+                    &scope_path,
+                    state,
+                    Arc::unwrap_or_clone(input),
+                    output,
+                    env,
+                )
             }
             Err(failure) => {
                 let id = self.emit(
@@ -1495,20 +1505,25 @@ impl Execution {
                 Arc::make_mut(&mut self.variables).insert(name.clone(), value.clone());
             }
         }
-        self.exit_state(tid, state, output.clone(), assigned, env);
+        let output = self.exit_state(tid, state, output, assigned, env);
         self.transition(tid, state, output)
     }
 
-    fn transition(&mut self, tid: ThreadId, state: &State, output: Value) -> Step {
+    fn transition(&mut self, tid: ThreadId, state: &State, output: Arc<Value>) -> Step {
         match &state.transition {
             Transition::Next(next) => {
-                self.set_input(tid, output);
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.input = output;
+                }
                 Step::Next(next.clone())
             }
-            Transition::End | Transition::Decided => Step::Finished(Ok(output)),
+            Transition::End | Transition::Decided => {
+                Step::Finished(Ok(Arc::unwrap_or_clone(output)))
+            }
         }
     }
 
+    /// Records `…StateExited`; returns the output, shared with the event.
     fn exit_state(
         &mut self,
         tid: ThreadId,
@@ -1516,7 +1531,8 @@ impl Execution {
         output: Value,
         assigned_variables: Option<Vec<(String, Value)>>,
         env: &mut dyn Environment,
-    ) {
+    ) -> Arc<Value> {
+        let output = Arc::new(output);
         let last = self.threads.get(tid).map_or(0, |t| t.last_event);
         let id = self.emit(
             env,
@@ -1524,13 +1540,14 @@ impl Execution {
             EventDetails::StateExited {
                 state_type: state_type(&state.kind),
                 name: state.name.clone(),
-                output: Arc::new(output),
+                output: Arc::clone(&output),
                 assigned_variables,
             },
         );
         if let Some(t) = self.threads.get_mut(tid) {
             t.last_event = id;
         }
+        output
     }
 
     /// A failure inside a state: Retry and Catch apply (only Task, Parallel and Map have them;
@@ -1607,7 +1624,7 @@ impl Execution {
         let input = self
             .threads
             .get(tid)
-            .map_or(Value::Null, |t| t.input.clone());
+            .map_or(Value::Null, |t| (*t.input).clone());
         let error_output = json!({"Error": failure.error, "Cause": failure.cause});
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let parts = self.context_parts(tid, state);
@@ -1625,8 +1642,10 @@ impl Execution {
             Ok(v) => v,
             Err(failure) => return Step::Finished(Err(failure)),
         };
-        self.exit_state(tid, state, output.clone(), None, env);
-        self.set_input(tid, output);
+        let output = self.exit_state(tid, state, output, None, env);
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.input = output;
+        }
         Step::Next(catcher.next.clone())
     }
 }
