@@ -81,6 +81,38 @@ pub fn run_to_completion(
     env: &mut VirtualEnvironment,
     tasks: &mut dyn TaskRunner,
 ) -> Execution {
+    run_recording(machine, info, input, env, tasks).0
+}
+
+/// One signal as it was delivered: the clock reading at delivery and the signal.
+pub type Delivered = (Millis, Signal);
+
+/// Re-applies recorded signals to a fresh execution, with the clock at each recorded reading:
+/// the way a runtime rebuilds an execution's state from what it stored.
+pub fn replay(
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Value,
+    env: &mut VirtualEnvironment,
+    signals: &[Delivered],
+) -> Execution {
+    let (mut execution, _) = Execution::start(machine, info, input, env);
+    for (at, signal) in signals {
+        env.now = *at;
+        execution.signal(signal.clone(), env);
+    }
+    execution
+}
+
+/// Like [`run_to_completion`], and also returns every signal delivered, with its clock reading.
+pub fn run_recording(
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Value,
+    env: &mut VirtualEnvironment,
+    tasks: &mut dyn TaskRunner,
+) -> (Execution, Vec<Delivered>) {
+    let mut delivered = Vec::new();
     let (mut execution, commands) = Execution::start(machine, info, input, env);
     let mut timers: BTreeMap<(Millis, u64), u64> = BTreeMap::new();
     let mut ready: Vec<Signal> = Vec::new();
@@ -110,17 +142,18 @@ pub fn run_to_completion(
     absorb(commands, &mut timers, &mut ready, tasks);
     loop {
         if !execution.status().is_running() {
-            return execution;
+            return (execution, delivered);
         }
         let signal = if ready.is_empty() {
             let Some(((due, _), timer)) = timers.pop_first() else {
-                return execution;
+                return (execution, delivered);
             };
             env.now = env.now.max(due);
             Signal::TimerFired { timer }
         } else {
             ready.remove(0)
         };
+        delivered.push((env.now, signal.clone()));
         let commands = execution.signal(signal, env);
         absorb(commands, &mut timers, &mut ready, tasks);
     }
