@@ -162,3 +162,83 @@ fn example_in_the_repository_is_valid() {
         Some(0)
     );
 }
+
+#[test]
+fn run_prints_describe_execution_and_events() {
+    let dir = tempdir::Dir::new("run");
+    let file = write(
+        &dir,
+        "sm.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "Next": "W"}, "W": {"Type": "Wait", "Seconds": 30, "End": true}}}"#,
+    );
+    let out = baton(&[
+        "run",
+        &file,
+        "--input",
+        r#"{"in": true}"#,
+        "--name",
+        "n1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "SUCCEEDED");
+    assert_eq!(report["name"], "n1");
+    assert!(
+        report["executionArn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":execution:sm:n1")
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(report["output"].as_str().unwrap()).unwrap(),
+        serde_json::json!({"in": true, "r": {"x": 1}})
+    );
+    let types: Vec<&str> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let stamps: Vec<f64> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["timestamp"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (stamps[4] - stamps[3] - 30.0).abs() < 1e-6,
+        "the wait takes 30 virtual seconds"
+    );
+}
+
+#[test]
+fn run_of_a_failing_machine_exits_one_with_error_and_cause() {
+    let dir = tempdir::Dir::new("runfail");
+    let file = write(
+        &dir,
+        "f.json",
+        r#"{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "Cause": "because"}}}"#,
+    );
+    let out = baton(&["run", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("FAILED")
+            && stdout.contains("error: Oops")
+            && stdout.contains("cause: because"),
+        "{stdout}"
+    );
+}
