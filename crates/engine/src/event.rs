@@ -497,5 +497,11 @@ fn error_cause(error: &str, cause: &str) -> Value {
 }
 
 fn resource_error(resource: &TaskResourceInfo, error: &str, cause: &str) -> Value {
-    json!({"resourceType": resource.resource_type, "resource": resource.resource, "error": error, "cause": cause})
+    let mut d = match error_cause(error, cause) {
+        Value::Object(d) => d,
+        _ => Map::new(),
+    };
+    d.insert("resourceType".to_owned(), json!(resource.resource_type));
+    d.insert("resource".to_owned(), json!(resource.resource));
+    Value::Object(d)
 }

@@ -74,6 +74,11 @@ pub enum Command {
         /// When it is due.
         due: Millis,
     },
+    /// The timer is no longer needed (its task finished first).
+    CancelTimer {
+        /// Which timer.
+        timer: TimerId,
+    },
 }
 
 /// Something that happened to the execution from outside.
@@ -215,6 +220,8 @@ pub struct Execution {
     silent: bool,
     /// The timer of the state machine's `TimeoutSeconds`.
     execution_timer: Option<TimerId>,
+    /// Timers that end a Task at its `TimeoutSeconds`.
+    task_timers: HashMap<TimerId, TaskId>,
 }
 
 impl Execution {
@@ -242,6 +249,7 @@ impl Execution {
             pending_commands: Vec::new(),
             silent: false,
             execution_timer: None,
+            task_timers: HashMap::new(),
         };
         let role_arn = execution.info.role_arn.clone();
         execution.emit(
@@ -299,17 +307,25 @@ impl Execution {
                 self.status = ExecutionStatus::TimedOut(failure);
                 return commands;
             }
+            Signal::TimerFired { timer } if self.task_timers.contains_key(&timer) => {
+                let task = self.task_timers.remove(&timer);
+                if let Some(tid) = task.and_then(|task| self.tasks.remove(&task)) {
+                    self.resume_task(tid, Err(Failure::new(names::TIMEOUT, "")), env);
+                }
+            }
             Signal::TimerFired { timer } => {
                 if let Some(tid) = self.timers.remove(&timer) {
                     self.resume_wait(tid, env);
                 }
             }
             Signal::TaskSucceeded { task, output } => {
+                self.cancel_task_timer(task);
                 if let Some(tid) = self.tasks.remove(&task) {
                     self.resume_task(tid, Ok(output), env);
                 }
             }
             Signal::TaskFailed { task, failure } => {
+                self.cancel_task_timer(task);
                 if let Some(tid) = self.tasks.remove(&task) {
                     self.resume_task(tid, Err(failure), env);
                 }
@@ -323,6 +339,20 @@ impl Execution {
         }
         self.run(env, &mut commands);
         commands
+    }
+
+    /// Drops the timeout timer of `task`, which finished first.
+    fn cancel_task_timer(&mut self, task: TaskId) {
+        let timers: Vec<TimerId> = self
+            .task_timers
+            .iter()
+            .filter(|(_, t)| **t == task)
+            .map(|(timer, _)| *timer)
+            .collect();
+        for timer in timers {
+            self.task_timers.remove(&timer);
+            self.pending_commands.push(Command::CancelTimer { timer });
+        }
     }
 
     /// The history so far.
@@ -742,6 +772,17 @@ impl Execution {
                 );
                 let task_id = self.fresh_id();
                 self.tasks.insert(task_id, tid);
+                if let Some(seconds) = timeout_seconds {
+                    let timer = self.fresh_id();
+                    self.task_timers.insert(timer, task_id);
+                    let due = now.saturating_add(
+                        i64::try_from(seconds)
+                            .unwrap_or(i64::MAX / 2)
+                            .saturating_mul(1000),
+                    );
+                    self.pending_commands
+                        .push(Command::StartTimer { timer, due });
+                }
                 if let Some(t) = self.threads.get_mut(tid) {
                     t.last_event = scheduled;
                     t.waiting = Waiting::Task(task_id);
@@ -1400,15 +1441,20 @@ impl Execution {
                 )
             }
             Err(failure) => {
-                let id = self.emit(
-                    env,
-                    last,
+                let details = if failure.error == names::TIMEOUT {
+                    EventDetails::TaskTimedOut {
+                        resource: info,
+                        error: failure.error.clone(),
+                        cause: failure.cause.clone(),
+                    }
+                } else {
                     EventDetails::TaskFailed {
                         resource: info,
                         error: failure.error.clone(),
                         cause: failure.cause.clone(),
-                    },
-                );
+                    }
+                };
+                let id = self.emit(env, last, details);
                 if let Some(t) = self.threads.get_mut(tid) {
                     t.last_event = id;
                 }

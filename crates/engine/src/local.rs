@@ -127,6 +127,7 @@ pub fn run_recording(
                     sequence += 1;
                     timers.insert((due, sequence), timer);
                 }
+                Command::CancelTimer { timer } => timers.retain(|_, t| *t != timer),
                 Command::RunTask {
                     task,
                     resource,

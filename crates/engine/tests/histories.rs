@@ -263,3 +263,64 @@ fn the_same_signals_give_the_same_history() {
     let b = run(definition, json!([1, 2, 3]));
     assert_eq!(a.events(), b.events());
 }
+
+#[test]
+fn task_timeout_fires_states_timeout_and_late_results_are_ignored() {
+    use baton_engine::{Command, Signal};
+    let definition = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5, "End": true,
+              "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "C"}]},
+        "C": {"Type": "Pass", "End": true}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut execution, commands) =
+        Execution::start(Arc::new(machine), info(), json!({}), &mut env);
+    let task = commands.iter().find_map(|c| match c {
+        Command::RunTask {
+            task,
+            timeout_seconds,
+            ..
+        } => {
+            assert_eq!(*timeout_seconds, Some(5));
+            Some(*task)
+        }
+        _ => None,
+    });
+    let (timer, due) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::StartTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(due, 1_005_000);
+    env.now = due;
+    execution.signal(Signal::TimerFired { timer }, &mut env);
+    execution.signal(
+        Signal::TaskSucceeded {
+            task: task.unwrap(),
+            output: json!("late"),
+        },
+        &mut env,
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "TaskScheduled"),
+            (4, 3, "TaskStarted"),
+            (5, 4, "TaskTimedOut"),
+            (6, 5, "TaskStateExited"),
+            (7, 6, "PassStateEntered"),
+            (8, 7, "PassStateExited"),
+            (9, 8, "ExecutionSucceeded"),
+        ],
+    );
+    assert_eq!(
+        execution.status(),
+        &ExecutionStatus::Succeeded(json!({"Error": "States.Timeout", "Cause": ""}))
+    );
+}
