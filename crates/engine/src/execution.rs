@@ -171,6 +171,12 @@ struct Fanout {
     done: Option<u64>,
     /// Event id of `MapRunStarted` for a distributed Map.
     map_run: Option<u64>,
+    /// `ToleratedFailureCount` of a distributed Map.
+    tolerated_count: Option<u64>,
+    /// `ToleratedFailurePercentage` of a distributed Map.
+    tolerated_percentage: Option<f64>,
+    /// Failed items so far.
+    failures: u64,
 }
 
 /// One path of control through a scope.
@@ -952,10 +958,15 @@ impl Execution {
                 if let Some(t) = self.threads.get_mut(tid) {
                     t.last_event = started;
                 }
-                if let Err(failure) = tolerance {
-                    return self.fail_state(tid, scope_path, state, failure, env);
-                }
+                let (tolerated_count, tolerated_percentage) = match tolerance {
+                    Ok(tolerance) => tolerance,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                };
                 self.park_for_children(tid, started, length, queued, limit);
+                if let Some(f) = self.threads.get_mut(tid).and_then(|t| t.fanout.as_mut()) {
+                    f.tolerated_count = tolerated_count;
+                    f.tolerated_percentage = tolerated_percentage;
+                }
                 if matches!(map.processor.mode, ProcessorMode::Distributed { .. }) {
                     let run_id = self.map_run_id(env, map.label.as_deref());
                     let prefix = self
@@ -1029,6 +1040,9 @@ impl Execution {
                 limit,
                 done: None,
                 map_run: None,
+                tolerated_count: None,
+                tolerated_percentage: None,
+                failures: 0,
             });
         }
     }
@@ -1171,8 +1185,29 @@ impl Execution {
                 }
             }
             Err(failure) => {
-                if fanout.failure.is_none() {
-                    fanout.failure = Some(failure);
+                // A distributed Map tolerates failed items up to ToleratedFailureCount /
+                // ToleratedFailurePercentage; past that the run fails as a whole.
+                let total = fanout.results.len().max(1) as f64;
+                fanout.failures += 1;
+                let tolerant = distributed
+                    && (fanout.tolerated_count.is_some() || fanout.tolerated_percentage.is_some());
+                let within = fanout.tolerated_count.is_some_and(|c| fanout.failures <= c)
+                    || fanout
+                        .tolerated_percentage
+                        .is_some_and(|p| fanout.failures as f64 * 100.0 / total <= p);
+                if tolerant && within {
+                    if let Some(r) = fanout.results.get_mut(slot) {
+                        *r = Some(json!({"Error": failure.error, "Cause": failure.cause}));
+                    }
+                } else if fanout.failure.is_none() {
+                    fanout.failure = Some(if tolerant {
+                        Failure::new(
+                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        )
+                    } else {
+                        failure
+                    });
                     fanout.queued.clear();
                 }
             }

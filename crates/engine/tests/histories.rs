@@ -324,3 +324,42 @@ fn task_timeout_fires_states_timeout_and_late_results_are_ignored() {
         &ExecutionStatus::Succeeded(json!({"Error": "States.Timeout", "Cause": ""}))
     );
 }
+
+#[test]
+fn distributed_map_tolerates_failures_up_to_the_threshold() {
+    let machine = |count: u64| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ToleratedFailureCount": count,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": true, "Next": "F"}], "Default": "P"},
+                "F": {"Type": "Fail", "Error": "Bad", "Cause": "bad item"},
+                "P": {"Type": "Pass", "End": true}}}}}})
+    };
+    let input = json!([{"bad": false}, {"bad": true}, {"bad": true}]);
+    let tolerant = run(machine(2), input.clone());
+    assert_eq!(tolerant.status().as_str(), "SUCCEEDED");
+    let strict = run(machine(1), input);
+    assert_eq!(
+        strict.status(),
+        &ExecutionStatus::Failed(baton_engine::Failure::new(
+            "States.ExceedToleratedFailureThreshold",
+            "The specified tolerated failure threshold was exceeded"
+        ))
+    );
+    let types: Vec<String> = strict
+        .events()
+        .iter()
+        .map(|e| e.details.type_name())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+}
