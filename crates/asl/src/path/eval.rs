@@ -190,7 +190,9 @@ pub(super) fn select_segments<'a>(
     let leaf_is_last = whole_definite && merge.is_none() && function.is_none();
     // AWS: a missing property before an indefinite part selects nothing (`[]`), not an error.
     let walked = match walk_definite(text, prefix, start, leaf_is_last) {
-        Err(PathError::NotFound { .. }) if !whole_definite => {
+        Err(PathError::NotFound { .. })
+            if !whole_definite && function.is_none() && merge.is_none() =>
+        {
             return Ok(Selection::Many(Vec::new()));
         }
         other => other?,
