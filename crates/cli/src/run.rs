@@ -4,7 +4,7 @@
 
 use baton_asl::{SourceFormat, StateMachineType, ValidateOptions, parse_definition};
 use baton_engine::event::Millis;
-use baton_engine::execution::format_time;
+use baton_engine::execution::{format_time, uuid_v4};
 use baton_engine::local::{NoIntegrations, VirtualEnvironment, run_to_completion};
 use baton_engine::{Execution, ExecutionInfo, ExecutionStatus};
 use clap::{Args, ValueEnum};
@@ -60,26 +60,6 @@ fn now_millis() -> Millis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn uuid_v4(env: &mut VirtualEnvironment) -> String {
-    use baton_asl::intrinsics::RandomSource;
-    let mut b = env.uuid_v4_bytes();
-    if let Some(x) = b.get_mut(6) {
-        *x = (*x & 0x0f) | 0x40;
-    }
-    if let Some(x) = b.get_mut(8) {
-        *x = (*x & 0x3f) | 0x80;
-    }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    )
 }
 
 /// Runs `baton run`.

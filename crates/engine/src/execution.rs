@@ -740,21 +740,9 @@ impl Execution {
                 Step::Park
             }
             StateKind::Task(task) => {
-                let parameters = match &state.parameters {
-                    Some(parameters) => {
-                        match dataflow::evaluate_template(
-                            parameters,
-                            &effective,
-                            &mut dataflow_env,
-                            "Parameters",
-                        ) {
-                            Ok(v) => v,
-                            Err(failure) => {
-                                return self.fail_state(tid, scope_path, state, failure, env);
-                            }
-                        }
-                    }
-                    None => effective.clone(),
+                let parameters = match parameters_or_input(state, &effective, &mut dataflow_env) {
+                    Ok(v) => v,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
                 };
                 let timeout_seconds =
                     resolve_seconds(task.timeout_seconds.as_ref(), &effective, &mut dataflow_env);
@@ -805,21 +793,9 @@ impl Execution {
                 Step::Park
             }
             StateKind::Parallel(parallel) => {
-                let branch_input = match &state.parameters {
-                    Some(parameters) => {
-                        match dataflow::evaluate_template(
-                            parameters,
-                            &effective,
-                            &mut dataflow_env,
-                            "Parameters",
-                        ) {
-                            Ok(v) => v,
-                            Err(failure) => {
-                                return self.fail_state(tid, scope_path, state, failure, env);
-                            }
-                        }
-                    }
-                    None => effective,
+                let branch_input = match parameters_or_input(state, &effective, &mut dataflow_env) {
+                    Ok(v) => v,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
                 };
                 let started = self.emit(
                     env,
@@ -998,26 +974,11 @@ impl Execution {
 
     /// `<label or uuid>:<uuid>`, the tail of a Map Run ARN.
     fn map_run_id(&mut self, env: &mut dyn Environment, label: Option<&str>) -> String {
-        let mut uuid = || {
-            let mut b = env.uuid_v4_bytes();
-            if let Some(x) = b.get_mut(6) {
-                *x = (*x & 0x0f) | 0x40;
-            }
-            if let Some(x) = b.get_mut(8) {
-                *x = (*x & 0x3f) | 0x80;
-            }
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            format!(
-                "{}-{}-{}-{}-{}",
-                hex.get(0..8).unwrap_or_default(),
-                hex.get(8..12).unwrap_or_default(),
-                hex.get(12..16).unwrap_or_default(),
-                hex.get(16..20).unwrap_or_default(),
-                hex.get(20..32).unwrap_or_default()
-            )
+        let first = match label {
+            Some(label) => label.to_owned(),
+            None => uuid_v4(env),
         };
-        let first = label.map_or_else(&mut uuid, str::to_owned);
-        format!("{first}:{}", uuid())
+        format!("{first}:{}", uuid_v4(env))
     }
 
     fn park_for_children(
@@ -1811,6 +1772,38 @@ enum Step {
     Park,
     /// Run the same state again (Retry).
     Retry,
+}
+
+/// The state's `Parameters` applied to its effective input, or that input when it has none.
+fn parameters_or_input(
+    state: &State,
+    effective: &Value,
+    env: &mut Env<'_>,
+) -> Result<Value, Failure> {
+    match &state.parameters {
+        Some(parameters) => dataflow::evaluate_template(parameters, effective, env, "Parameters"),
+        None => Ok(effective.clone()),
+    }
+}
+
+/// A random (version 4) UUID from the injected randomness, in its usual text form.
+pub fn uuid_v4(random: &mut dyn RandomSource) -> String {
+    let mut b = random.uuid_v4_bytes();
+    if let Some(x) = b.get_mut(6) {
+        *x = (*x & 0x0f) | 0x40;
+    }
+    if let Some(x) = b.get_mut(8) {
+        *x = (*x & 0x3f) | 0x80;
+    }
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
 }
 
 fn resolve_scope<'m>(root: &'m Scope, path: &[(usize, usize)]) -> Option<&'m Scope> {
