@@ -12,11 +12,13 @@ use crate::event::{
     EventDetails, HistoryEvent, IterationPhase, Millis, Phase, StateType, TaskResourceInfo,
 };
 use crate::failure::{Failure, error_matches, names};
+use crate::jsonata::{EvaluationError, JsonataScope};
 use baton_asl::intrinsics::RandomSource;
 use baton_asl::model::{
-    Dynamic, PathField, Retrier, Scope, State, StateKind, StateMachine, Transition,
+    Dynamic, PathField, Retrier, Scope, State, StateKind, StateMachine, Template, Transition,
 };
 use baton_asl::states::{ProcessorMode, WaitDuration};
+use baton_asl::template::JsonataTemplate;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -657,6 +659,21 @@ impl Execution {
                     env,
                 )
             }
+            StateKind::Succeed if state.query_language == baton_asl::QueryLanguage::Jsonata => {
+                let output = match &state.output {
+                    Some(t) => {
+                        match self.eval_jsonata(tid, state, t, "Output", &effective, None, None) {
+                            Ok(v) => v,
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        }
+                    }
+                    None => effective,
+                };
+                let output = self.exit_state(tid, state, output, None, env);
+                Step::Finished(Ok(Arc::unwrap_or_clone(output)))
+            }
             StateKind::Succeed => {
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
@@ -668,18 +685,32 @@ impl Execution {
                 }
             }
             StateKind::Fail(fail) => {
-                let error = match &fail.error {
-                    Some(field) => {
-                        dataflow::fail_field(field, &effective, &mut dataflow_env, "ErrorPath")
+                let mut texts = [String::new(), String::new()];
+                for (slot, (field, name, path_name)) in texts.iter_mut().zip([
+                    (&fail.error, "Error", "ErrorPath"),
+                    (&fail.cause, "Cause", "CausePath"),
+                ]) {
+                    if let Some(Dynamic::Expression(expression)) = field {
+                        let template = JsonataTemplate::Expression(expression.clone());
+                        match self.eval_jsonata(tid, state, &template, name, &effective, None, None)
+                        {
+                            Ok(Value::String(text)) => *slot = text,
+                            Ok(other) => *slot = crate::event::payload_text(&other),
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        }
+                    } else if let Some(field) = field {
+                        match dataflow::fail_field(field, &effective, &mut dataflow_env, path_name)
+                        {
+                            Ok(text) => *slot = text,
+                            Err(failure) => return Step::Finished(Err(failure)),
+                        }
                     }
-                    None => Ok(String::new()),
-                };
-                let cause = match &fail.cause {
-                    Some(field) => {
-                        dataflow::fail_field(field, &effective, &mut dataflow_env, "CausePath")
-                    }
-                    None => Ok(String::new()),
-                };
+                }
+                let [error, cause] = texts;
+                let (error, cause): (Result<String, Failure>, Result<String, Failure>) =
+                    (Ok(error), Ok(cause));
                 match (error, cause) {
                     (Ok(error), Ok(cause)) => Step::Finished(Err(Failure::new(error, cause))),
                     (Err(failure), _) | (_, Err(failure)) => Step::Finished(Err(failure)),
@@ -687,14 +718,28 @@ impl Execution {
             }
             StateKind::Choice(choice) => {
                 let mut target = None;
+                let mut matched_rule = None;
                 for rule in &choice.choices {
-                    match crate::choice::evaluate_condition(
-                        &rule.condition,
-                        &effective,
-                        &mut dataflow_env,
-                    ) {
+                    let verdict = match &rule.condition {
+                        baton_asl::states::Condition::Jsonata(expression) => {
+                            match self.jsonata_condition(tid, state, expression, &effective) {
+                                Ok(b) => Ok(b),
+                                Err(error) => {
+                                    return self
+                                        .evaluation_failed(tid, scope_path, state, error, env);
+                                }
+                            }
+                        }
+                        condition => crate::choice::evaluate_condition(
+                            condition,
+                            &effective,
+                            &mut dataflow_env,
+                        ),
+                    };
+                    match verdict {
                         Ok(true) => {
                             target = Some(rule.next.clone());
+                            matched_rule = Some(rule);
                             break;
                         }
                         Ok(false) => {}
@@ -713,6 +758,39 @@ impl Execution {
                     );
                     return self.fail_state(tid, scope_path, state, failure, env);
                 };
+                if state.query_language == baton_asl::QueryLanguage::Jsonata {
+                    let output_template = matched_rule
+                        .and_then(|r| r.output.as_ref())
+                        .or(state.output.as_ref());
+                    let output = match output_template {
+                        Some(t) => match self
+                            .eval_jsonata(tid, state, t, "Output", &effective, None, None)
+                        {
+                            Ok(v) => v,
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        },
+                        None => effective.clone(),
+                    };
+                    let assign = matched_rule
+                        .and_then(|r| r.assign.as_ref())
+                        .or(state.assign.as_ref());
+                    let assigned = match self
+                        .eval_jsonata_assign(tid, state, assign, &effective, None, None)
+                    {
+                        Ok(a) => a,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    };
+                    self.assign_variables(assigned.as_deref());
+                    let output = self.exit_state(tid, state, output, assigned, env);
+                    if let Some(t) = self.threads.get_mut(tid) {
+                        t.input = output;
+                    }
+                    return Step::Next(next);
+                }
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
@@ -726,9 +804,69 @@ impl Execution {
                 }
             }
             StateKind::Wait(wait) => {
-                let due = match wait_due(wait, &effective, &mut dataflow_env, now) {
-                    Ok(due) => due,
-                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                let jsonata_wait = match &wait.duration {
+                    WaitDuration::Seconds(Dynamic::Expression(e)) => Some((e, "Seconds")),
+                    WaitDuration::Timestamp(Dynamic::Expression(e)) => Some((e, "Timestamp")),
+                    _ => None,
+                };
+                let due = if let Some((expression, field)) = jsonata_wait {
+                    let template = JsonataTemplate::Expression(expression.clone());
+                    let value = match self
+                        .eval_jsonata(tid, state, &template, field, &effective, None, None)
+                    {
+                        Ok(v) => v,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    };
+                    let entered_id = entered;
+                    let error = |detail: String| EvaluationError {
+                        failure: Failure::in_state(
+                            names::QUERY_EVALUATION_ERROR,
+                            &state.name,
+                            entered_id,
+                            detail,
+                        ),
+                        location: Some(field.to_owned()),
+                    };
+                    let due = if field == "Seconds" {
+                        match value.as_i64().filter(|s| *s >= 0) {
+                            Some(seconds) => Ok(now.saturating_add(seconds.saturating_mul(1000))),
+                            None => Err(error(format!(
+                                "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
+                                expression.source().trim(),
+                                json_type(&value),
+                                crate::event::payload_text(&value)
+                            ))),
+                        }
+                    } else {
+                        match value
+                            .as_str()
+                            .and_then(baton_asl::timestamp::parse_timestamp)
+                        {
+                            Some(at) => Ok(to_millis(at)),
+                            None => Err(error(format!(
+                                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                                value.as_str().map_or_else(
+                                    || crate::event::payload_text(&value),
+                                    str::to_owned
+                                )
+                            ))),
+                        }
+                    };
+                    match due {
+                        Ok(due) => due,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    }
+                } else {
+                    match wait_due(wait, &effective, &mut dataflow_env, now) {
+                        Ok(due) => due,
+                        Err(failure) => {
+                            return self.fail_state(tid, scope_path, state, failure, env);
+                        }
+                    }
                 };
                 let timer = self.fresh_id();
                 self.timers.insert(timer, tid);
@@ -740,9 +878,31 @@ impl Execution {
                 Step::Park
             }
             StateKind::Task(task) => {
-                let parameters = match parameters_or_input(state, &effective, &mut dataflow_env) {
-                    Ok(v) => v,
-                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                let parameters = if state.query_language == baton_asl::QueryLanguage::Jsonata {
+                    match &state.arguments {
+                        Some(t) => match self.eval_jsonata(
+                            tid,
+                            state,
+                            t,
+                            "Arguments",
+                            &effective,
+                            None,
+                            None,
+                        ) {
+                            Ok(v) => v,
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        },
+                        None => effective.clone(),
+                    }
+                } else {
+                    match parameters_or_input(state, &effective, &mut dataflow_env) {
+                        Ok(v) => v,
+                        Err(failure) => {
+                            return self.fail_state(tid, scope_path, state, failure, env);
+                        }
+                    }
                 };
                 let timeout_seconds =
                     resolve_seconds(task.timeout_seconds.as_ref(), &effective, &mut dataflow_env);
@@ -793,9 +953,31 @@ impl Execution {
                 Step::Park
             }
             StateKind::Parallel(parallel) => {
-                let branch_input = match parameters_or_input(state, &effective, &mut dataflow_env) {
-                    Ok(v) => v,
-                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                let branch_input = if state.query_language == baton_asl::QueryLanguage::Jsonata {
+                    match &state.arguments {
+                        Some(t) => match self.eval_jsonata(
+                            tid,
+                            state,
+                            t,
+                            "Arguments",
+                            &effective,
+                            None,
+                            None,
+                        ) {
+                            Ok(v) => v,
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        },
+                        None => effective.clone(),
+                    }
+                } else {
+                    match parameters_or_input(state, &effective, &mut dataflow_env) {
+                        Ok(v) => v,
+                        Err(failure) => {
+                            return self.fail_state(tid, scope_path, state, failure, env);
+                        }
+                    }
                 };
                 let started = self.emit(
                     env,
@@ -851,18 +1033,62 @@ impl Execution {
                             }
                         }
                     }
+                    _ if state.query_language == baton_asl::QueryLanguage::Jsonata
+                        && map.items.is_some() =>
+                    {
+                        let Some(items) = &map.items else {
+                            return Step::Park;
+                        };
+                        let value = match self
+                            .eval_jsonata(tid, state, items, "Items", &effective, None, None)
+                        {
+                            Ok(v) => v,
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        };
+                        if !value.is_array() {
+                            let source = match items {
+                                JsonataTemplate::Expression(e) => e.source().trim().to_owned(),
+                                _ => String::new(),
+                            };
+                            let error = EvaluationError {
+                                failure: Failure::in_state(
+                                    names::QUERY_EVALUATION_ERROR,
+                                    &state.name,
+                                    entered,
+                                    format!(
+                                        "The JSONata expression '{source}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                                        json_type(&value),
+                                        crate::event::payload_text(&value)
+                                    ),
+                                ),
+                                location: Some("Items".to_owned()),
+                            };
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                        value
+                    }
                     _ => effective.clone(),
                 };
                 let Value::Array(items) = items_value else {
-                    let failure = Failure::in_state(
-                        names::RUNTIME,
-                        &state.name,
-                        entered,
-                        format!(
-                            "Map state input must be an array but was: {}",
-                            describe_json_type(&items_value)
-                        ),
+                    let detail = format!(
+                        "Map state input must be an array but was: {}",
+                        crate::event::payload_text(&items_value)
                     );
+                    if state.query_language == baton_asl::QueryLanguage::Jsonata {
+                        let error = EvaluationError {
+                            failure: Failure::in_state(
+                                names::QUERY_EVALUATION_ERROR,
+                                &state.name,
+                                entered,
+                                detail,
+                            ),
+                            location: None,
+                        };
+                        return self.evaluation_failed(tid, scope_path, state, error, env);
+                    }
+                    let failure = Failure::in_state(names::RUNTIME, &state.name, entered, detail);
                     return self.fail_state(tid, scope_path, state, failure, env);
                 };
                 let mut queued = VecDeque::with_capacity(items.len());
@@ -892,7 +1118,31 @@ impl Execution {
                                 }
                             }
                         }
-                        _ => item,
+                        Some(baton_asl::model::Template::Jsonata(selector)) => {
+                            let mut one_item = self.context_parts(tid, state);
+                            one_item.map_item = Some((index, item.clone()));
+                            let states = crate::jsonata::states_object(
+                                &effective,
+                                one_item.build(),
+                                None,
+                                None,
+                            );
+                            let variables = Arc::clone(&self.variables);
+                            let scope = JsonataScope {
+                                states,
+                                variables: &variables,
+                                state_name: &state.name,
+                                entered_event_id: entered,
+                            };
+                            match scope.template(selector, "ItemSelector") {
+                                Ok(v) => v,
+                                Err(error) => {
+                                    return self
+                                        .evaluation_failed(tid, scope_path, state, error, env);
+                                }
+                            }
+                        }
+                        None => item,
                     };
                     queued.push_back((index, selected));
                 }
@@ -969,6 +1219,150 @@ impl Execution {
                 }
                 Step::Park
             }
+        }
+    }
+
+    /// `$states` for a JSONata evaluation in `state` on thread `tid`, and the variables.
+    fn jsonata_bindings(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        input: &Value,
+        result: Option<&Value>,
+        error_output: Option<&Value>,
+    ) -> (Value, Arc<HashMap<String, Value>>) {
+        let context = self.context_parts(tid, state).build();
+        (
+            crate::jsonata::states_object(input, context, result, error_output),
+            Arc::clone(&self.variables),
+        )
+    }
+
+    /// Evaluates a JSONata template of `state` (field `field`) with `$states` built from
+    /// `input` / `result` / `error_output`.
+    #[allow(clippy::too_many_arguments)]
+    fn eval_jsonata(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        template: &JsonataTemplate,
+        field: &str,
+        input: &Value,
+        result: Option<&Value>,
+        error_output: Option<&Value>,
+    ) -> Result<Value, EvaluationError> {
+        let (states, variables) = self.jsonata_bindings(tid, state, input, result, error_output);
+        let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+        let scope = JsonataScope {
+            states,
+            variables: &variables,
+            state_name: &state.name,
+            entered_event_id: entered,
+        };
+        scope.template(template, field)
+    }
+
+    /// Evaluates a JSONata `Assign` of `state` into (name, value) pairs.
+    fn eval_jsonata_assign(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        assign: Option<&Template>,
+        input: &Value,
+        result: Option<&Value>,
+        error_output: Option<&Value>,
+    ) -> Result<Option<Vec<(String, Value)>>, EvaluationError> {
+        let Some(Template::Jsonata(template)) = assign else {
+            return Ok(None);
+        };
+        match self.eval_jsonata(tid, state, template, "Assign", input, result, error_output)? {
+            Value::Object(map) if !map.is_empty() => Ok(Some(map.into_iter().collect())),
+            _ => Ok(None),
+        }
+    }
+
+    /// Records `EvaluationFailed` (linked as AWS links it) and fails the state with it.
+    fn evaluation_failed(
+        &mut self,
+        tid: ThreadId,
+        scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        error: EvaluationError,
+        env: &mut dyn Environment,
+    ) -> Step {
+        let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+        let previous = if matches!(state.kind, StateKind::Wait(_)) {
+            entered
+        } else {
+            self.events
+                .get(usize::try_from(entered).unwrap_or(0).saturating_sub(1))
+                .map_or(0, |e| e.previous_event_id)
+        };
+        let id = self.emit(
+            env,
+            previous,
+            EventDetails::EvaluationFailed {
+                error: error.failure.error.clone(),
+                cause: error.failure.cause.clone(),
+                location: error.location,
+                state: state.name.clone(),
+            },
+        );
+        let mut last = id;
+        if matches!(state.kind, StateKind::Map(_)) {
+            last = self.emit(
+                env,
+                id,
+                EventDetails::CompoundPhase {
+                    state_type: StateType::Map,
+                    phase: Phase::Failed,
+                    length: None,
+                },
+            );
+        }
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.last_event = last;
+        }
+        self.fail_state(tid, scope_path, state, error.failure, env)
+    }
+
+    /// Stores assigned variables (all values were computed before any is stored).
+    fn assign_variables(&mut self, assigned: Option<&[(String, Value)]>) {
+        if let Some(vars) = assigned {
+            let variables = Arc::make_mut(&mut self.variables);
+            for (name, value) in vars {
+                variables.insert(name.clone(), value.clone());
+            }
+        }
+    }
+
+    /// Evaluates a JSONata Choice condition.
+    fn jsonata_condition(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        expression: &baton_asl::jsonata::JsonataExpression,
+        input: &Value,
+    ) -> Result<bool, EvaluationError> {
+        let (states, variables) = self.jsonata_bindings(tid, state, input, None, None);
+        let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+        let scope = JsonataScope {
+            states,
+            variables: &variables,
+            state_name: &state.name,
+            entered_event_id: entered,
+        };
+        match scope.expression(expression, "Condition")? {
+            Value::Bool(b) => Ok(b),
+            other => Err(scope.error(
+                Some("Condition"),
+                format!(
+                    "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                    expression.source().trim(),
+                    json_type(&other),
+                    crate::event::payload_text(&other)
+                ),
+            )),
         }
     }
 
@@ -1365,6 +1759,12 @@ impl Execution {
         let Some(state) = scope.states.get(thread.state) else {
             return;
         };
+        if state.query_language == baton_asl::QueryLanguage::Jsonata {
+            let input = (*thread.input).clone();
+            let step = self.complete_state(tid, &scope_path, state, input, effective, env);
+            self.after_resume(tid, step, env);
+            return;
+        }
         let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
@@ -1513,6 +1913,33 @@ impl Execution {
                 ),
             );
             return self.fail_state(tid, scope_path, state, failure, env);
+        }
+        if state.query_language == baton_asl::QueryLanguage::Jsonata {
+            let output = match &state.output {
+                Some(t) => {
+                    match self.eval_jsonata(tid, state, t, "Output", &input, Some(&result), None) {
+                        Ok(v) => v,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    }
+                }
+                None => result.clone(),
+            };
+            let assigned = match self.eval_jsonata_assign(
+                tid,
+                state,
+                state.assign.as_ref(),
+                &input,
+                Some(&result),
+                None,
+            ) {
+                Ok(a) => a,
+                Err(error) => return self.evaluation_failed(tid, scope_path, state, error, env),
+            };
+            self.assign_variables(assigned.as_deref());
+            let output = self.exit_state(tid, state, output, assigned, env);
+            return self.transition(tid, state, output);
         }
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let parts = self.context_parts(tid, state);
@@ -1675,6 +2102,40 @@ impl Execution {
         let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        if state.query_language == baton_asl::QueryLanguage::Jsonata {
+            let output = match &catcher.output {
+                Some(t) => match self.eval_jsonata(
+                    tid,
+                    state,
+                    t,
+                    "Output",
+                    &input,
+                    None,
+                    Some(&error_output),
+                ) {
+                    Ok(v) => v,
+                    Err(error) => return Step::Finished(Err(error.failure)),
+                },
+                None => error_output.clone(),
+            };
+            let assigned = match self.eval_jsonata_assign(
+                tid,
+                state,
+                catcher.assign.as_ref(),
+                &input,
+                None,
+                Some(&error_output),
+            ) {
+                Ok(a) => a,
+                Err(error) => return Step::Finished(Err(error.failure)),
+            };
+            self.assign_variables(assigned.as_deref());
+            let output = self.exit_state(tid, state, output, assigned, env);
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.input = output;
+            }
+            return Step::Next(catcher.next.clone());
+        }
         let output = match dataflow::apply_result_path(
             &catcher.result_path,
             input,
@@ -1772,6 +2233,18 @@ enum Step {
     Park,
     /// Run the same state again (Retry).
     Retry,
+}
+
+/// JSONata's name for a value's type, as AWS's error texts use it.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// The state's `Parameters` applied to its effective input, or that input when it has none.
@@ -2056,24 +2529,5 @@ pub fn format_time(millis: Millis) -> String {
             t.millisecond()
         ),
         Err(_) => String::new(),
-    }
-}
-
-/// How AWS names a JSON value's type in "must be an array but was" messages.
-fn describe_json_type(value: &Value) -> String {
-    match value {
-        Value::String(s) => {
-            format!("{:?}", s)
-                .replace('"', "\"")
-                .chars()
-                .take(0)
-                .collect::<String>()
-                + "\"string\""
-        }
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Object(_) => "object".to_owned(),
-        Value::Array(_) => "array".to_owned(),
     }
 }

@@ -9,6 +9,7 @@ pub mod dataflow;
 pub mod event;
 pub mod execution;
 pub mod failure;
+pub mod jsonata;
 pub mod local;
 
 pub use event::{EventDetails, HistoryEvent};
