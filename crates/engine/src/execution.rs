@@ -198,7 +198,7 @@ struct Thread {
     entered_time: Millis,
     retry_counts: Vec<u64>,
     parent: Option<(ThreadId, usize)>,
-    map_item: Option<(usize, Value)>,
+    map_item: Option<(usize, Arc<Value>)>,
     fanout: Option<Fanout>,
     outcome: Option<Result<Value, Failure>>,
     /// Set when a retry re-runs the current state: it is not entered again.
@@ -276,7 +276,7 @@ impl Execution {
             .iter()
             .position(|s| s.name == start)
             .unwrap_or(0);
-        execution.spawn(Arc::from(Vec::new()), state, input, 0, None, None);
+        execution.spawn(Arc::from(Vec::new()), state, Arc::new(input), 0, None, None);
         if let Some(seconds) = execution.machine.timeout_seconds {
             let timer = execution.fresh_id();
             execution.execution_timer = Some(timer);
@@ -408,16 +408,16 @@ impl Execution {
         &mut self,
         scope: Arc<[(usize, usize)]>,
         state: usize,
-        input: Value,
+        input: Arc<Value>,
         last_event: u64,
         parent: Option<(ThreadId, usize)>,
-        map_item: Option<(usize, Value)>,
+        map_item: Option<(usize, Arc<Value>)>,
     ) -> ThreadId {
         let tid = self.threads.len();
         self.threads.push(Thread {
             scope,
             state,
-            input: Arc::new(input),
+            input,
             effective: Value::Null,
             waiting: Waiting::Runnable,
             last_event,
@@ -1001,7 +1001,7 @@ impl Execution {
                     self.spawn(
                         Arc::from(path),
                         start,
-                        branch_input.clone(),
+                        Arc::new(branch_input.clone()),
                         started,
                         Some((tid, b)),
                         None,
@@ -1096,7 +1096,7 @@ impl Execution {
                     let selected = match &map.item_selector {
                         Some(baton_asl::model::Template::JsonPath(selector)) => {
                             let mut one_item = item_parts.clone();
-                            one_item.map_item = Some((index, item.clone()));
+                            one_item.map_item = Some((index, Arc::new(item.clone())));
                             let build_item = move || one_item.build();
                             let item_context = LazyContext::new(&build_item);
                             let mut item_env = Self::env_for(
@@ -1120,7 +1120,7 @@ impl Execution {
                         }
                         Some(baton_asl::model::Template::Jsonata(selector)) => {
                             let mut one_item = self.context_parts(tid, state);
-                            one_item.map_item = Some((index, item.clone()));
+                            one_item.map_item = Some((index, Arc::new(item.clone())));
                             let states = crate::jsonata::states_object(
                                 &effective,
                                 one_item.build(),
@@ -1455,10 +1455,11 @@ impl Execution {
                 }
                 started
             };
+            let item = Arc::new(item);
             let child = self.spawn(
                 Arc::from(path),
                 start,
-                item.clone(),
+                Arc::clone(&item),
                 started,
                 Some((tid, index)),
                 Some((index, item)),
@@ -2178,7 +2179,7 @@ struct ContextParts {
     entered_time: Millis,
     retry_count: Option<u64>,
     state_name: String,
-    map_item: Option<(usize, Value)>,
+    map_item: Option<(usize, Arc<Value>)>,
 }
 
 impl ContextParts {
@@ -2215,7 +2216,7 @@ impl ContextParts {
         if let Some((index, value)) = &self.map_item {
             context.insert(
                 "Map".to_owned(),
-                json!({"Item": {"Index": index, "Value": value}}),
+                json!({"Item": {"Index": index, "Value": **value}}),
             );
         }
         Value::Object(context)
