@@ -1133,6 +1133,7 @@ impl Execution {
                                 variables: &variables,
                                 state_name: &state.name,
                                 entered_event_id: entered,
+                                seed: self.jsonata_seed(entered),
                             };
                             match scope.template(selector, "ItemSelector") {
                                 Ok(v) => v,
@@ -1258,6 +1259,7 @@ impl Execution {
             variables: &variables,
             state_name: &state.name,
             entered_event_id: entered,
+            seed: self.jsonata_seed(entered),
         };
         scope.template(template, field)
     }
@@ -1326,6 +1328,17 @@ impl Execution {
         self.fail_state(tid, scope_path, state, error.failure, env)
     }
 
+    /// The seed of `$random()` / `$uuid()` for a state entered at `entered`: derived from the
+    /// execution and the event id, so a replay draws the same numbers.
+    fn jsonata_seed(&self, entered: u64) -> u64 {
+        self.info
+            .execution_arn
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64 ^ entered, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            })
+    }
+
     /// Stores assigned variables (all values were computed before any is stored).
     fn assign_variables(&mut self, assigned: Option<&[(String, Value)]>) {
         if let Some(vars) = assigned {
@@ -1351,6 +1364,7 @@ impl Execution {
             variables: &variables,
             state_name: &state.name,
             entered_event_id: entered,
+            seed: self.jsonata_seed(entered),
         };
         match scope.expression(expression, "Condition")? {
             Value::Bool(b) => Ok(b),

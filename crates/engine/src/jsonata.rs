@@ -5,7 +5,7 @@
 use crate::failure::{Failure, names};
 use baton_asl::jsonata::JsonataExpression;
 use baton_asl::template::JsonataTemplate;
-use jlens_core::Bindings;
+use jlens_core::{Bindings, HostFunction};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -28,11 +28,14 @@ pub struct JsonataScope<'a> {
     pub state_name: &'a str,
     /// Id of the state's Entered event, for cause texts.
     pub entered_event_id: u64,
+    /// Seed for `$random()` and `$uuid()`, drawn by the engine so replays repeat it.
+    pub seed: u64,
 }
 
 impl JsonataScope<'_> {
     fn bindings(&self) -> Bindings {
-        let mut bindings = Bindings::new().var("states", self.states.clone());
+        let mut bindings =
+            aws_functions(Bindings::new(), self.seed).var("states", self.states.clone());
         for (name, value) in self.variables {
             bindings = bindings.var(name.clone(), value.clone());
         }
@@ -123,4 +126,141 @@ pub fn states_object(
         states.insert("errorOutput".to_owned(), error_output.clone());
     }
     Value::Object(states)
+}
+
+/// An error raised by one of AWS's JSONata functions.
+fn function_error(message: impl Into<String>) -> jlens_core::Error {
+    jlens_core::Error::new("D3000").with("message", message.into())
+}
+
+/// SplitMix64 step: the pseudo-random source of `$random` and `$uuid`.
+fn split_mix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A number as JSON, integral values as integers (`$parse('-0')` is `0`).
+fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        Value::from(value as i64)
+    } else {
+        serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// Binds AWS's JSONata functions: `$partition`, `$range`, `$hash`, `$random`, `$uuid`, `$parse`.
+fn aws_functions(bindings: Bindings, seed: u64) -> Bindings {
+    let partition = HostFunction::new(2, |args, _| {
+        let items = args
+            .first()
+            .and_then(|a| a.as_ref())
+            .and_then(Value::as_array)
+            .ok_or_else(|| function_error("$partition expects an array"))?;
+        let size = args
+            .get(1)
+            .and_then(|a| a.as_ref())
+            .and_then(Value::as_f64)
+            .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+            .ok_or_else(|| function_error("$partition expects a positive integer chunk size"))?;
+        let chunks: Vec<Value> = items
+            .chunks(size as usize)
+            .map(|c| Value::Array(c.to_vec()))
+            .collect();
+        Ok(Some(Value::Array(chunks)))
+    });
+    let range = HostFunction::new(3, |args, _| {
+        let get = |i: usize| args.get(i).and_then(|a| a.as_ref()).and_then(Value::as_f64);
+        let (Some(start), Some(end), Some(step)) = (get(0), get(1), get(2)) else {
+            return Err(function_error("$range expects three numbers"));
+        };
+        if step == 0.0 {
+            return Err(function_error("$range step must not be zero"));
+        }
+        let mut out = Vec::new();
+        let mut value = start;
+        while (step > 0.0 && value <= end) || (step < 0.0 && value >= end) {
+            out.push(number(value));
+            if out.len() > 1000 {
+                return Err(function_error("$range produces more than 1000 items"));
+            }
+            value += step;
+        }
+        Ok(Some(Value::Array(out)))
+    });
+    let hash = HostFunction::new(2, |args, _| {
+        let data = match args.first().and_then(|a| a.as_ref()) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => crate::event::payload_text(other),
+            None => return Err(function_error("$hash expects data")),
+        };
+        let algorithm = args
+            .get(1)
+            .and_then(|a| a.as_ref())
+            .and_then(Value::as_str)
+            .unwrap_or("SHA-256");
+        let hex = baton_asl::intrinsics::hash_hex(data.as_bytes(), algorithm).ok_or_else(|| {
+            function_error(format!("$hash does not support the algorithm {algorithm}"))
+        })?;
+        Ok(Some(Value::String(hex)))
+    });
+    let random = HostFunction::new(1, move |args, _| {
+        let mut state = match args.first().and_then(|a| a.as_ref()) {
+            Some(value) => {
+                let text = crate::event::payload_text(value);
+                text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                })
+            }
+            None => seed,
+        };
+        let unit = (split_mix(&mut state) >> 11) as f64 / (1u64 << 53) as f64;
+        Ok(Some(number_f64(unit)))
+    });
+    let uuid = HostFunction::new(0, move |_, _| {
+        let mut state = seed ^ 0x5555_5555_5555_5555;
+        let mut bytes = [0u8; 16];
+        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+            let word = split_mix(&mut state).wrapping_add(i as u64).to_le_bytes();
+            chunk.copy_from_slice(&word);
+        }
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Some(Value::String(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        ))))
+    });
+    let parse = HostFunction::new(1, |args, _| {
+        let text = args
+            .first()
+            .and_then(|a| a.as_ref())
+            .and_then(Value::as_str)
+            .ok_or_else(|| function_error("$parse expects a string"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| function_error(format!("$parse: {e}")))?;
+        Ok(Some(match value {
+            Value::Number(n) => n.as_f64().map_or(Value::Number(n), number),
+            other => other,
+        }))
+    });
+    bindings
+        .function("partition", partition)
+        .function("range", range)
+        .function("hash", hash)
+        .function("random", random)
+        .function("uuid", uuid)
+        .function("parse", parse)
+}
+
+/// A fraction as JSON.
+fn number_f64(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
 }

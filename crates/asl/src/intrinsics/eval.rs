@@ -475,24 +475,30 @@ fn hash(
         ));
     }
     let algorithm = expect_str(function, algorithm, 2)?;
-    let bytes = text.as_bytes();
+    match hash_hex(text.as_bytes(), algorithm) {
+        Some(hex) => Ok(Value::String(hex)),
+        None => Err(fail(
+            function,
+            format!(
+                "unsupported algorithm '{algorithm}' (expected one of {})",
+                HASH_ALGORITHMS.join(", ")
+            ),
+        )),
+    }
+}
+
+/// The lower-case hex digest of `bytes` with one of `States.Hash`'s algorithms (MD5, SHA-1,
+/// SHA-256, SHA-384, SHA-512); `None` for any other name. JSONata's `$hash` shares it.
+pub fn hash_hex(bytes: &[u8], algorithm: &str) -> Option<String> {
     let digest = match algorithm {
         "MD5" => digest::md5(bytes),
         "SHA-1" => digest::sha1(bytes),
         "SHA-256" => digest::sha256(bytes),
         "SHA-384" => digest::sha384(bytes),
         "SHA-512" => digest::sha512(bytes),
-        other => {
-            return Err(fail(
-                function,
-                format!(
-                    "unsupported algorithm '{other}' (expected one of {})",
-                    HASH_ALGORITHMS.join(", ")
-                ),
-            ));
-        }
+        _ => return None,
     };
-    Ok(Value::String(digest::hex(&digest)))
+    Some(digest::hex(&digest))
 }
 
 fn math_random(

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::path::{JsonPath, PathError};
 
-pub use eval::RandomSource;
+pub use eval::{RandomSource, hash_hex};
 
 /// Maximum number of intrinsic calls nested inside one another (AWS allows 10).
 pub const MAX_NESTING: usize = 10;
