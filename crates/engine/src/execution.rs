@@ -791,10 +791,18 @@ impl Execution {
                     }
                     return Step::Next(next);
                 }
+                let assign = matched_rule
+                    .and_then(|r| r.assign.as_ref())
+                    .or(state.assign.as_ref());
+                let assigned = match jsonpath_assign(assign, &effective, &mut dataflow_env) {
+                    Ok(a) => a,
+                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
+                };
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
-                        let output = self.exit_state(tid, state, output, None, env);
+                        self.assign_variables(assigned.as_deref());
+                        let output = self.exit_state(tid, state, output, assigned, env);
                         if let Some(t) = self.threads.get_mut(tid) {
                             t.input = output;
                         }
@@ -1786,10 +1794,19 @@ impl Execution {
         let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
+        let assigned = match jsonpath_assign(state.assign.as_ref(), &effective, &mut dataflow_env) {
+            Ok(a) => a,
+            Err(failure) => {
+                let step = self.fail_state(tid, &scope_path, state, failure, env);
+                self.after_resume(tid, step, env);
+                return;
+            }
+        };
         let step =
             match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env) {
                 Ok(output) => {
-                    let output = self.exit_state(tid, state, output, None, env);
+                    self.assign_variables(assigned.as_deref());
+                    let output = self.exit_state(tid, state, output, assigned, env);
                     self.transition(tid, state, output)
                 }
                 Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
@@ -1963,15 +1980,9 @@ impl Execution {
         let variables = Arc::clone(&self.variables);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
-        let assigned = match &state.assign {
-            Some(baton_asl::model::Template::JsonPath(template)) => {
-                match dataflow::evaluate_template(template, &result, &mut dataflow_env, "Assign") {
-                    Ok(Value::Object(map)) => Some(map.into_iter().collect::<Vec<_>>()),
-                    Ok(_) => None,
-                    Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
-                }
-            }
-            _ => None,
+        let assigned = match jsonpath_assign(state.assign.as_ref(), &result, &mut dataflow_env) {
+            Ok(a) => a,
+            Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
         };
         let with_result =
             match dataflow::apply_result_path(&state.result_path, input, result, &mut dataflow_env)
@@ -2248,6 +2259,21 @@ enum Step {
     Park,
     /// Run the same state again (Retry).
     Retry,
+}
+
+/// Evaluates a JSONPath-language `Assign` against `value`; `None` when nothing is assigned.
+fn jsonpath_assign(
+    assign: Option<&Template>,
+    value: &Value,
+    env: &mut Env<'_>,
+) -> Result<Option<Vec<(String, Value)>>, Failure> {
+    let Some(Template::JsonPath(template)) = assign else {
+        return Ok(None);
+    };
+    match dataflow::evaluate_template(template, value, env, "Assign")? {
+        Value::Object(map) if !map.is_empty() => Ok(Some(map.into_iter().collect())),
+        _ => Ok(None),
+    }
 }
 
 /// JSONata's name for a value's type, as AWS's error texts use it.
