@@ -64,6 +64,10 @@ impl JsonataScope<'_> {
         let source = expression.source().trim();
         match expression.compiled().evaluate(None, &self.bindings()) {
             Ok(Some(value)) => Ok(value),
+            Ok(None) if returns_function(&expression.compiled().ast().root) => Err(self.error(
+                Some(location),
+                format!("The JSONata expression '{source}' specified for the field '{location}' returned an unsupported result type."),
+            )),
             Ok(None) => Err(self.error(
                 Some(location),
                 format!("The JSONata expression '{source}' specified for the field '{location}' returned nothing (undefined)."),
@@ -263,4 +267,16 @@ fn aws_functions(bindings: Bindings, seed: u64) -> Bindings {
 /// A fraction as JSON.
 fn number_f64(value: f64) -> Value {
     serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+}
+
+/// True when an expression evidently evaluates to a function (a lambda, possibly bound or at
+/// the end of a block): JSON cannot carry it, and AWS reports an unsupported result type.
+fn returns_function(node: &jlens_core::Node) -> bool {
+    use jlens_core::NodeKind;
+    match &node.kind {
+        NodeKind::Lambda(_) => true,
+        NodeKind::Bind { rhs, .. } => returns_function(rhs),
+        NodeKind::Block { exprs, .. } => exprs.last().is_some_and(returns_function),
+        _ => false,
+    }
 }
