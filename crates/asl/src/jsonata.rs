@@ -63,6 +63,23 @@ impl JsonataExpression {
     pub fn compiled(&self) -> &jlens_core::Expression {
         &self.compiled
     }
+
+    /// Evaluates the expression against `input` (`None` = undefined) with `variables` bound
+    /// as `$name`. `Ok(None)` means the result is undefined; an error is (code, message).
+    pub fn evaluate(
+        &self,
+        input: Option<&serde_json::Value>,
+        variables: &[(String, serde_json::Value)],
+    ) -> Result<Option<serde_json::Value>, (String, String)> {
+        let bindings = variables
+            .iter()
+            .fold(jlens_core::Bindings::new(), |b, (name, value)| {
+                b.var(name.clone(), value.clone())
+            });
+        self.compiled
+            .evaluate(input, &bindings)
+            .map_err(|e| (e.code().to_owned(), e.message()))
+    }
 }
 
 impl fmt::Debug for JsonataExpression {
