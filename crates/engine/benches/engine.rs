@@ -17,6 +17,16 @@ fn bench(c: &mut Criterion) {
         ("choice_loop_1000", workloads::choice_loop(), 2003u64),
         ("inline_map_2000", workloads::map_2000(), 1 + 3 * 2000),
         ("pass_chain_10", workloads::pass_chain(), 10),
+        (
+            "jsonata_pass_chain_100",
+            workloads::jsonata_pass_chain(),
+            100,
+        ),
+        (
+            "jsonata_choice_loop_1000",
+            workloads::jsonata_choice_loop(),
+            2002,
+        ),
     ] {
         let machine = Arc::new(machine);
         let mut env = VirtualEnvironment::new(1_700_000_000_000, 1);

@@ -1142,6 +1142,8 @@ impl Execution {
                                 state_name: &state.name,
                                 entered_event_id: entered,
                                 seed: self.jsonata_seed(entered),
+                                cache: std::cell::OnceCell::new(),
+                                uses_randomness: crate::jsonata::mentions_randomness(selector),
                             };
                             match scope.template(selector, "ItemSelector") {
                                 Ok(v) => v,
@@ -1239,8 +1241,13 @@ impl Execution {
         input: &Value,
         result: Option<&Value>,
         error_output: Option<&Value>,
+        needs_context: bool,
     ) -> (Value, Arc<HashMap<String, Value>>) {
-        let context = self.context_parts(tid, state).build();
+        let context = if needs_context {
+            self.context_parts(tid, state).build()
+        } else {
+            Value::Null
+        };
         (
             crate::jsonata::states_object(input, context, result, error_output),
             Arc::clone(&self.variables),
@@ -1260,7 +1267,9 @@ impl Execution {
         result: Option<&Value>,
         error_output: Option<&Value>,
     ) -> Result<Value, EvaluationError> {
-        let (states, variables) = self.jsonata_bindings(tid, state, input, result, error_output);
+        let needs_context = crate::jsonata::mentions_context(template);
+        let (states, variables) =
+            self.jsonata_bindings(tid, state, input, result, error_output, needs_context);
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let scope = JsonataScope {
             states,
@@ -1268,6 +1277,8 @@ impl Execution {
             state_name: &state.name,
             entered_event_id: entered,
             seed: self.jsonata_seed(entered),
+            cache: std::cell::OnceCell::new(),
+            uses_randomness: crate::jsonata::mentions_randomness(template),
         };
         scope.template(template, field)
     }
@@ -1365,7 +1376,9 @@ impl Execution {
         expression: &baton_asl::jsonata::JsonataExpression,
         input: &Value,
     ) -> Result<bool, EvaluationError> {
-        let (states, variables) = self.jsonata_bindings(tid, state, input, None, None);
+        let needs_context = expression.source().contains("context");
+        let (states, variables) =
+            self.jsonata_bindings(tid, state, input, None, None, needs_context);
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let scope = JsonataScope {
             states,
@@ -1373,6 +1386,9 @@ impl Execution {
             state_name: &state.name,
             entered_event_id: entered,
             seed: self.jsonata_seed(entered),
+            cache: std::cell::OnceCell::new(),
+            uses_randomness: expression.source().contains("random")
+                || expression.source().contains("uuid"),
         };
         match scope.expression(expression, "Condition")? {
             Value::Bool(b) => Ok(b),

@@ -30,16 +30,28 @@ pub struct JsonataScope<'a> {
     pub entered_event_id: u64,
     /// Seed for `$random()` and `$uuid()`, drawn by the engine so replays repeat it.
     pub seed: u64,
+    /// The bindings, built on first use and shared by every expression of one evaluation.
+    pub cache: std::cell::OnceCell<Bindings>,
+    /// Whether some expression may call `$random` or `$uuid`.
+    pub uses_randomness: bool,
 }
 
 impl JsonataScope<'_> {
-    fn bindings(&self) -> Bindings {
-        let mut bindings =
-            aws_functions(Bindings::new(), self.seed).var("states", self.states.clone());
-        for (name, value) in self.variables {
-            bindings = bindings.var(name.clone(), value.clone());
-        }
-        bindings
+    fn bindings(&self) -> &Bindings {
+        self.cache.get_or_init(|| {
+            // `$random()` / `$uuid()` depend on the state's seed: rebind them only for
+            // expressions that may call them.
+            let mut bindings = if self.uses_randomness {
+                aws_functions(Bindings::new(), self.seed)
+            } else {
+                base_bindings().clone()
+            }
+            .var("states", self.states.clone());
+            for (name, value) in self.variables {
+                bindings = bindings.var(name.clone(), value.clone());
+            }
+            bindings
+        })
     }
 
     /// A `States.QueryEvaluationError` at `location` with AWS's cause prefix.
@@ -62,7 +74,7 @@ impl JsonataScope<'_> {
         location: &str,
     ) -> Result<Value, EvaluationError> {
         let source = expression.source().trim();
-        match expression.compiled().evaluate(None, &self.bindings()) {
+        match expression.compiled().evaluate(None, self.bindings()) {
             Ok(Some(value)) => Ok(value),
             Ok(None) if returns_function(&expression.compiled().ast().root) => Err(self.error(
                 Some(location),
@@ -264,6 +276,13 @@ fn aws_functions(bindings: Bindings, seed: u64) -> Bindings {
         .function("parse", parse)
 }
 
+/// The AWS functions with a fixed seed, built once: cloning `Bindings` shares its function
+/// table, so each evaluation pays only for its variables.
+fn base_bindings() -> &'static Bindings {
+    static BASE: std::sync::OnceLock<Bindings> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| aws_functions(Bindings::new(), 0))
+}
+
 /// A fraction as JSON.
 fn number_f64(value: f64) -> Value {
     serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
@@ -278,5 +297,28 @@ fn returns_function(node: &jlens_core::Node) -> bool {
         NodeKind::Bind { rhs, .. } => returns_function(rhs),
         NodeKind::Block { exprs, .. } => exprs.last().is_some_and(returns_function),
         _ => false,
+    }
+}
+
+/// True when some expression of `template` may read `$states.context` (a conservative text
+/// check), so the context object must be built.
+pub fn mentions_context(template: &JsonataTemplate) -> bool {
+    match template {
+        JsonataTemplate::Static(_) => false,
+        JsonataTemplate::Expression(e) => e.source().contains("context"),
+        JsonataTemplate::Object(members) => members.iter().any(|(_, t)| mentions_context(t)),
+        JsonataTemplate::Array(items) => items.iter().any(mentions_context),
+    }
+}
+
+/// True when some expression of `template` may call `$random` or `$uuid`.
+pub fn mentions_randomness(template: &JsonataTemplate) -> bool {
+    match template {
+        JsonataTemplate::Static(_) => false,
+        JsonataTemplate::Expression(e) => {
+            e.source().contains("random") || e.source().contains("uuid")
+        }
+        JsonataTemplate::Object(members) => members.iter().any(|(_, t)| mentions_randomness(t)),
+        JsonataTemplate::Array(items) => items.iter().any(mentions_randomness),
     }
 }

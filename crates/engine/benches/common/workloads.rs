@@ -61,6 +61,47 @@ fn machine(definition: Value, input: Value) -> (StateMachine, Value) {
     }
 }
 
+/// A JSONata Pass state that builds a 10-field object from `$states.input`, repeated in a
+/// 100-state chain (100 transitions).
+pub fn jsonata_pass_chain() -> (StateMachine, Value) {
+    let mut states = serde_json::Map::new();
+    for i in 0..100 {
+        let mut output = serde_json::Map::new();
+        for f in 0..10 {
+            output.insert(
+                format!("f{f}"),
+                json!(format!("{{% $states.input.f{f} %}}")),
+            );
+        }
+        let mut state = json!({"Type": "Pass", "Output": output});
+        if i == 99 {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), state);
+    }
+    let input: serde_json::Map<String, Value> =
+        (0..10).map(|f| (format!("f{f}"), json!(f))).collect();
+    machine(
+        json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}),
+        Value::Object(input),
+    )
+}
+
+/// A 1,000-iteration Choice loop written in JSONata with a counter variable (2,002 transitions).
+pub fn jsonata_choice_loop() -> (StateMachine, Value) {
+    machine(
+        json!({"QueryLanguage": "JSONata", "StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Assign": {"i": 0}, "Next": "Check"},
+            "Check": {"Type": "Choice", "Choices": [{"Condition": "{% $i < 1000 %}", "Next": "Inc"}], "Default": "Done"},
+            "Inc": {"Type": "Pass", "Assign": {"i": "{% $i + 1 %}"}, "Next": "Check"},
+            "Done": {"Type": "Succeed"}
+        }}),
+        json!({}),
+    )
+}
+
 /// Names and ARNs for benchmark executions.
 pub fn info() -> ExecutionInfo {
     ExecutionInfo {
