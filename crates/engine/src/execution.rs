@@ -206,6 +206,9 @@ struct Thread {
     /// Events of this thread are not recorded (children of a distributed Map run as their own
     /// executions, outside the parent's history).
     silent: bool,
+    /// The workflow variables this thread sees: its parent's at spawn time plus its own
+    /// assignments (inner scopes read outer variables but never change them).
+    variables: Arc<HashMap<String, Value>>,
 }
 
 /// One execution.
@@ -430,6 +433,9 @@ impl Execution {
             outcome: None,
             retrying: false,
             silent: false,
+            variables: parent
+                .and_then(|(p, _)| self.threads.get(p))
+                .map_or_else(|| Arc::clone(&self.variables), |p| Arc::clone(&p.variables)),
         });
         self.runnable.push_back(tid);
         tid
@@ -623,7 +629,7 @@ impl Execution {
         let item_parts = parts.clone();
         let build = move || parts.build();
         let context = LazyContext::new(&build);
-        let variables = Arc::clone(&self.variables);
+        let variables = self.thread_variables(tid);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let effective =
@@ -784,7 +790,7 @@ impl Execution {
                             return self.evaluation_failed(tid, scope_path, state, error, env);
                         }
                     };
-                    self.assign_variables(assigned.as_deref());
+                    self.assign_variables(tid, assigned.as_deref());
                     let output = self.exit_state(tid, state, output, assigned, env);
                     if let Some(t) = self.threads.get_mut(tid) {
                         t.input = output;
@@ -801,7 +807,7 @@ impl Execution {
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
-                        self.assign_variables(assigned.as_deref());
+                        self.assign_variables(tid, assigned.as_deref());
                         let output = self.exit_state(tid, state, output, assigned, env);
                         if let Some(t) = self.threads.get_mut(tid) {
                             t.input = output;
@@ -1135,7 +1141,7 @@ impl Execution {
                                 None,
                                 None,
                             );
-                            let variables = Arc::clone(&self.variables);
+                            let variables = self.thread_variables(tid);
                             let scope = JsonataScope {
                                 states,
                                 variables: &variables,
@@ -1250,7 +1256,7 @@ impl Execution {
         };
         (
             crate::jsonata::states_object(input, context, result, error_output),
-            Arc::clone(&self.variables),
+            self.thread_variables(tid),
         )
     }
 
@@ -1358,10 +1364,19 @@ impl Execution {
             })
     }
 
+    /// The variables thread `tid` sees.
+    fn thread_variables(&self, tid: ThreadId) -> Arc<HashMap<String, Value>> {
+        self.threads
+            .get(tid)
+            .map_or_else(|| Arc::clone(&self.variables), |t| Arc::clone(&t.variables))
+    }
+
     /// Stores assigned variables (all values were computed before any is stored).
-    fn assign_variables(&mut self, assigned: Option<&[(String, Value)]>) {
-        if let Some(vars) = assigned {
-            let variables = Arc::make_mut(&mut self.variables);
+    fn assign_variables(&mut self, tid: ThreadId, assigned: Option<&[(String, Value)]>) {
+        if let Some(vars) = assigned
+            && let Some(thread) = self.threads.get_mut(tid)
+        {
+            let variables = Arc::make_mut(&mut thread.variables);
             for (name, value) in vars {
                 variables.insert(name.clone(), value.clone());
             }
@@ -1505,6 +1520,10 @@ impl Execution {
             let silent = distributed || self.silent;
             if let Some(t) = self.threads.get_mut(child) {
                 t.silent = silent;
+                // Child executions of a distributed Map see no variables of the parent.
+                if distributed {
+                    t.variables = Arc::new(HashMap::new());
+                }
             }
         }
     }
@@ -1807,7 +1826,7 @@ impl Execution {
         let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
-        let variables = Arc::clone(&self.variables);
+        let variables = self.thread_variables(tid);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let assigned = match jsonpath_assign(state.assign.as_ref(), &effective, &mut dataflow_env) {
@@ -1821,7 +1840,7 @@ impl Execution {
         let step =
             match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env) {
                 Ok(output) => {
-                    self.assign_variables(assigned.as_deref());
+                    self.assign_variables(tid, assigned.as_deref());
                     let output = self.exit_state(tid, state, output, assigned, env);
                     self.transition(tid, state, output)
                 }
@@ -1924,7 +1943,7 @@ impl Execution {
                 let parts = self.context_parts(tid, state);
                 let build = move || parts.build();
                 let context = LazyContext::new(&build);
-                let variables = Arc::clone(&self.variables);
+                let variables = self.thread_variables(tid);
                 let lookup = move |name: &str| variables.get(name).cloned();
                 let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
                 match dataflow::evaluate_template(
@@ -1985,7 +2004,7 @@ impl Execution {
                 Ok(a) => a,
                 Err(error) => return self.evaluation_failed(tid, scope_path, state, error, env),
             };
-            self.assign_variables(assigned.as_deref());
+            self.assign_variables(tid, assigned.as_deref());
             let output = self.exit_state(tid, state, output, assigned, env);
             return self.transition(tid, state, output);
         }
@@ -1993,7 +2012,7 @@ impl Execution {
         let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
-        let variables = Arc::clone(&self.variables);
+        let variables = self.thread_variables(tid);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         let assigned = match jsonpath_assign(state.assign.as_ref(), &result, &mut dataflow_env) {
@@ -2013,7 +2032,9 @@ impl Execution {
             };
         if let Some(vars) = &assigned {
             for (name, value) in vars {
-                Arc::make_mut(&mut self.variables).insert(name.clone(), value.clone());
+                if let Some(thread) = self.threads.get_mut(tid) {
+                    Arc::make_mut(&mut thread.variables).insert(name.clone(), value.clone());
+                }
             }
         }
         let output = self.exit_state(tid, state, output, assigned, env);
@@ -2141,7 +2162,7 @@ impl Execution {
         let parts = self.context_parts(tid, state);
         let build = move || parts.build();
         let context = LazyContext::new(&build);
-        let variables = Arc::clone(&self.variables);
+        let variables = self.thread_variables(tid);
         let lookup = move |name: &str| variables.get(name).cloned();
         let mut dataflow_env = Self::env_for(&context, &lookup, env, &state.name, entered);
         if state.query_language == baton_asl::QueryLanguage::Jsonata {
@@ -2171,7 +2192,7 @@ impl Execution {
                 Ok(a) => a,
                 Err(error) => return Step::Finished(Err(error.failure)),
             };
-            self.assign_variables(assigned.as_deref());
+            self.assign_variables(tid, assigned.as_deref());
             let output = self.exit_state(tid, state, output, assigned, env);
             if let Some(t) = self.threads.get_mut(tid) {
                 t.input = output;

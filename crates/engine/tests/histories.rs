@@ -363,3 +363,21 @@ fn distributed_map_tolerates_failures_up_to_the_threshold() {
         ]
     );
 }
+
+#[test]
+fn inner_scopes_read_outer_variables_but_do_not_change_them() {
+    let execution = run(
+        json!({"QueryLanguage": "JSONata", "StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Assign": {"x": 1}, "Next": "M"},
+            "M": {"Type": "Map", "Items": "{% [10, 20] %}", "Next": "After",
+                  "ItemProcessor": {"StartAt": "Inner", "States": {
+                      "Inner": {"Type": "Pass", "Assign": {"y": "{% $x + $states.input %}", "x": 99}, "Next": "Read"},
+                      "Read": {"Type": "Pass", "Output": "{% $y %}", "End": true}}}},
+            "After": {"Type": "Pass", "Output": {"x": "{% $x %}", "items": "{% $states.input %}"}, "End": true}}}),
+        json!({}),
+    );
+    assert_eq!(
+        execution.status(),
+        &ExecutionStatus::Succeeded(json!({"x": 1, "items": [11, 21]}))
+    );
+}
