@@ -918,13 +918,34 @@ impl Execution {
                         }
                     }
                 };
-                let timeout_seconds =
-                    resolve_seconds(task.timeout_seconds.as_ref(), &effective, &mut dataflow_env);
-                let heartbeat_seconds = resolve_seconds(
-                    task.heartbeat_seconds.as_ref(),
+                let timeout_field = match self.jsonata_dynamic(
+                    tid,
+                    state,
+                    task.timeout_seconds.as_ref(),
+                    "TimeoutSeconds",
                     &effective,
-                    &mut dataflow_env,
-                );
+                ) {
+                    Ok(field) => field,
+                    Err(error) => {
+                        return self.evaluation_failed(tid, scope_path, state, error, env);
+                    }
+                };
+                let heartbeat_field = match self.jsonata_dynamic(
+                    tid,
+                    state,
+                    task.heartbeat_seconds.as_ref(),
+                    "HeartbeatSeconds",
+                    &effective,
+                ) {
+                    Ok(field) => field,
+                    Err(error) => {
+                        return self.evaluation_failed(tid, scope_path, state, error, env);
+                    }
+                };
+                let timeout_seconds =
+                    resolve_seconds(timeout_field.as_ref(), &effective, &mut dataflow_env);
+                let heartbeat_seconds =
+                    resolve_seconds(heartbeat_field.as_ref(), &effective, &mut dataflow_env);
                 let resource = task.resource.as_str().to_owned();
                 let info = resource_info(&resource);
                 let scheduled = self.emit(
@@ -1164,8 +1185,52 @@ impl Execution {
                     queued.push_back((index, selected));
                 }
                 let length = queued.len();
-                let limit = match map_integer(
+                let concurrency_field = match self.jsonata_dynamic(
+                    tid,
+                    state,
                     map.max_concurrency.as_ref(),
+                    "MaxConcurrency",
+                    &effective,
+                ) {
+                    Ok(field) => field,
+                    Err(error) => {
+                        return self.evaluation_failed(tid, scope_path, state, error, env);
+                    }
+                };
+                let count_field = match self.jsonata_dynamic(
+                    tid,
+                    state,
+                    map.tolerated_failure_count.as_ref(),
+                    "ToleratedFailureCount",
+                    &effective,
+                ) {
+                    Ok(field) => field,
+                    Err(error) => {
+                        return self.evaluation_failed(tid, scope_path, state, error, env);
+                    }
+                };
+                let percentage_field = match &map.tolerated_failure_percentage {
+                    Some(Dynamic::Expression(expression)) => {
+                        let template = JsonataTemplate::Expression(expression.clone());
+                        match self.eval_jsonata(
+                            tid,
+                            state,
+                            &template,
+                            "ToleratedFailurePercentage",
+                            &effective,
+                            None,
+                            None,
+                        ) {
+                            Ok(value) => value.as_f64().map(Dynamic::Static),
+                            Err(error) => {
+                                return self.evaluation_failed(tid, scope_path, state, error, env);
+                            }
+                        }
+                    }
+                    other => other.clone(),
+                };
+                let limit = match map_integer(
+                    concurrency_field.as_ref(),
                     "MaxConcurrency",
                     &effective,
                     &mut dataflow_env,
@@ -1176,18 +1241,14 @@ impl Execution {
                 };
                 // The failure tolerance is read now but reported after MapStateStarted, as AWS does.
                 let tolerance = map_integer(
-                    map.tolerated_failure_count.as_ref(),
+                    count_field.as_ref(),
                     "ToleratedFailureCount",
                     &effective,
                     &mut dataflow_env,
                 )
                 .and_then(|count| {
-                    map_percentage(
-                        map.tolerated_failure_percentage.as_ref(),
-                        &effective,
-                        &mut dataflow_env,
-                    )
-                    .map(|p| (count, p))
+                    map_percentage(percentage_field.as_ref(), &effective, &mut dataflow_env)
+                        .map(|p| (count, p))
                 });
                 let started = self.emit(
                     env,
@@ -1379,6 +1440,43 @@ impl Execution {
             let variables = Arc::make_mut(&mut thread.variables);
             for (name, value) in vars {
                 variables.insert(name.clone(), value.clone());
+            }
+        }
+    }
+
+    /// Resolves a JSONata-valued integer field (`TimeoutSeconds`, `MaxConcurrency`, …) to a
+    /// literal; other forms are returned as they are.
+    fn jsonata_dynamic(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        field: Option<&Dynamic<u64>>,
+        name: &str,
+        input: &Value,
+    ) -> Result<Option<Dynamic<u64>>, EvaluationError> {
+        let Some(Dynamic::Expression(expression)) = field else {
+            return Ok(field.cloned());
+        };
+        let template = JsonataTemplate::Expression(expression.clone());
+        let value = self.eval_jsonata(tid, state, &template, name, input, None, None)?;
+        match value.as_u64() {
+            Some(n) => Ok(Some(Dynamic::Static(n))),
+            None => {
+                let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
+                Err(EvaluationError {
+                    failure: Failure::in_state(
+                        names::QUERY_EVALUATION_ERROR,
+                        &state.name,
+                        entered,
+                        format!(
+                            "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
+                            expression.source().trim(),
+                            json_type(&value),
+                            crate::event::payload_text(&value)
+                        ),
+                    ),
+                    location: Some(name.to_owned()),
+                })
             }
         }
     }

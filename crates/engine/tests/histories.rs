@@ -381,3 +381,41 @@ fn inner_scopes_read_outer_variables_but_do_not_change_them() {
         &ExecutionStatus::Succeeded(json!({"x": 1, "items": [11, 21]}))
     );
 }
+
+#[test]
+fn jsonata_integer_fields_are_evaluated() {
+    use baton_engine::Command;
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": "{% $states.input.t * 2 %}",
+              "HeartbeatSeconds": "{% $states.input.t %}", "End": true}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (_, commands) = Execution::start(Arc::new(machine), info(), json!({"t": 30}), &mut env);
+    let run = commands.iter().find_map(|c| match c {
+        Command::RunTask {
+            timeout_seconds,
+            heartbeat_seconds,
+            ..
+        } => Some((*timeout_seconds, *heartbeat_seconds)),
+        _ => None,
+    });
+    assert_eq!(run, Some((Some(60), Some(30))));
+
+    let bad = json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+        "M": {"Type": "Map", "Items": "{% [1] %}", "MaxConcurrency": "{% 'many' %}", "End": true,
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+    let execution = run_definition(bad);
+    match execution.status() {
+        ExecutionStatus::Failed(f) => {
+            assert_eq!(f.error, "States.QueryEvaluationError");
+            assert!(f.cause.contains("'MaxConcurrency' returned an unexpected result type. Expected 'integer', but was 'string'"), "{}", f.cause);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn run_definition(definition: Value) -> Execution {
+    run(definition, json!({}))
+}
