@@ -36,7 +36,14 @@ pub enum JsonataTemplate {
     /// A subtree with no expression, copied as is.
     Static(Value),
     /// An object with expressions somewhere below it.
-    Object(Vec<(String, JsonataTemplate)>),
+    Object {
+        /// The members, in definition order.
+        members: Vec<(String, JsonataTemplate)>,
+        /// The whole object as one JSONata object constructor, when every member is an
+        /// expression, a literal or such an object: evaluated in one call instead of one per
+        /// member (the per-member form gives the exact error when this one fails).
+        combined: Option<JsonataExpression>,
+    },
     /// An array with expressions somewhere below it.
     Array(Vec<JsonataTemplate>),
     /// A `{% … %}` string.
@@ -257,7 +264,9 @@ fn jsonata_node(
             if members.iter().all(|(_, t)| t.is_static()) {
                 JsonataTemplate::Static(value.clone())
             } else {
-                JsonataTemplate::Object(members)
+                let combined = combined_source(&members)
+                    .and_then(|source| JsonataExpression::compile(&source).ok());
+                JsonataTemplate::Object { members, combined }
             }
         }
         Value::Array(items) => {
@@ -274,6 +283,35 @@ fn jsonata_node(
         }
         other => JsonataTemplate::Static(other.clone()),
     }
+}
+
+/// JSONata source for an object template as one object constructor, or `None` when a member
+/// cannot be expressed that way (arrays: JSONata's array constructor flattens sequences).
+fn combined_source(members: &[(String, JsonataTemplate)]) -> Option<String> {
+    let mut out = String::from("{");
+    for (i, (key, member)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&serde_json::to_string(key).ok()?);
+        out.push_str(": ");
+        match member {
+            JsonataTemplate::Expression(e) => {
+                out.push('(');
+                out.push_str(e.source());
+                out.push(')');
+            }
+            JsonataTemplate::Static(
+                value @ (Value::String(_) | Value::Number(_) | Value::Bool(_)),
+            ) => {
+                out.push_str(&serde_json::to_string(value).ok()?);
+            }
+            JsonataTemplate::Object { members, .. } => out.push_str(&combined_source(members)?),
+            _ => return None,
+        }
+    }
+    out.push('}');
+    Some(out)
 }
 
 /// Classifies a string in a JSONata template: `Ok(Some)` for a well-formed expression,

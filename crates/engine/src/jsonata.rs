@@ -105,7 +105,20 @@ impl JsonataScope<'_> {
         match template {
             JsonataTemplate::Static(value) => Ok(value.clone()),
             JsonataTemplate::Expression(expression) => self.expression(expression, field),
-            JsonataTemplate::Object(members) => {
+            JsonataTemplate::Object { members, combined } => {
+                // Fast path: the whole object in one evaluation. It is exact when every key
+                // came back; otherwise evaluate member by member for AWS's precise error.
+                if let Some(combined) = combined
+                    && let Ok(Some(Value::Object(map))) =
+                        combined.compiled().evaluate(None, self.bindings())
+                    && map.len() == members.len()
+                    && members
+                        .iter()
+                        .zip(map.values())
+                        .all(|((_, member), value)| member_shape_ok(member, value))
+                {
+                    return Ok(Value::Object(map));
+                }
                 let mut out = Map::with_capacity(members.len());
                 for (key, member) in members {
                     out.insert(
@@ -306,7 +319,7 @@ pub fn mentions_context(template: &JsonataTemplate) -> bool {
     match template {
         JsonataTemplate::Static(_) => false,
         JsonataTemplate::Expression(e) => e.source().contains("context"),
-        JsonataTemplate::Object(members) => members.iter().any(|(_, t)| mentions_context(t)),
+        JsonataTemplate::Object { members, .. } => members.iter().any(|(_, t)| mentions_context(t)),
         JsonataTemplate::Array(items) => items.iter().any(mentions_context),
     }
 }
@@ -318,7 +331,25 @@ pub fn mentions_randomness(template: &JsonataTemplate) -> bool {
         JsonataTemplate::Expression(e) => {
             e.source().contains("random") || e.source().contains("uuid")
         }
-        JsonataTemplate::Object(members) => members.iter().any(|(_, t)| mentions_randomness(t)),
+        JsonataTemplate::Object { members, .. } => {
+            members.iter().any(|(_, t)| mentions_randomness(t))
+        }
         JsonataTemplate::Array(items) => items.iter().any(mentions_randomness),
+    }
+}
+
+/// Whether a member's value from the combined evaluation can stand: nested objects must have
+/// all their keys too (an undefined member drops its key, which the per-member path reports).
+fn member_shape_ok(member: &JsonataTemplate, value: &Value) -> bool {
+    match (member, value) {
+        (JsonataTemplate::Object { members, .. }, Value::Object(map)) => {
+            map.len() == members.len()
+                && members
+                    .iter()
+                    .zip(map.values())
+                    .all(|((_, m), v)| member_shape_ok(m, v))
+        }
+        (JsonataTemplate::Object { .. }, _) => false,
+        _ => true,
     }
 }
