@@ -68,6 +68,8 @@ pub enum Command {
         timeout_seconds: Option<u64>,
         /// `HeartbeatSeconds`, resolved.
         heartbeat_seconds: Option<u64>,
+        /// The task token, for `.waitForTaskToken` integrations.
+        task_token: Option<String>,
     },
     /// Fire [`Signal::TimerFired`] at `due`.
     StartTimer {
@@ -209,6 +211,8 @@ struct Thread {
     /// The workflow variables this thread sees: its parent's at spawn time plus its own
     /// assignments (inner scopes read outer variables but never change them).
     variables: Arc<HashMap<String, Value>>,
+    /// The task token of the current `.waitForTaskToken` Task (`$$.Task.Token`).
+    task_token: Option<String>,
 }
 
 /// One execution.
@@ -436,6 +440,7 @@ impl Execution {
             variables: parent
                 .and_then(|(p, _)| self.threads.get(p))
                 .map_or_else(|| Arc::clone(&self.variables), |p| Arc::clone(&p.variables)),
+            task_token: None,
         });
         self.runnable.push_back(tid);
         tid
@@ -583,6 +588,7 @@ impl Execution {
                 .then(|| thread.map_or(0, |t| t.retry_counts.iter().sum::<u64>())),
             state_name: state.name.clone(),
             map_item: thread.and_then(|t| t.map_item.clone()),
+            task_token: thread.and_then(|t| t.task_token.clone()),
         }
     }
 
@@ -625,6 +631,16 @@ impl Execution {
             entered
         };
         let last = self.threads.get(tid).map_or(entered, |t| t.last_event);
+        // A callback Task gets a fresh token for each attempt, visible as `$$.Task.Token`.
+        let token = match &state.kind {
+            StateKind::Task(task) if is_callback(&task.resource) => {
+                Some(format!("{}-{}", uuid_v4(env), entered))
+            }
+            _ => None,
+        };
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.task_token = token;
+        }
         let parts = self.context_parts(tid, state);
         let item_parts = parts.clone();
         let build = move || parts.build();
@@ -984,6 +1000,7 @@ impl Execution {
                     parameters,
                     timeout_seconds,
                     heartbeat_seconds,
+                    task_token: self.threads.get(tid).and_then(|t| t.task_token.clone()),
                 });
                 Step::Park
             }
@@ -2340,6 +2357,7 @@ struct ContextParts {
     retry_count: Option<u64>,
     state_name: String,
     map_item: Option<(usize, Arc<Value>)>,
+    task_token: Option<String>,
 }
 
 impl ContextParts {
@@ -2373,6 +2391,9 @@ impl ContextParts {
             "StateMachine".to_owned(),
             json!({"Id": self.info.state_machine_arn, "Name": self.info.state_machine_name}),
         );
+        if let Some(token) = &self.task_token {
+            context.insert("Task".to_owned(), json!({"Token": token}));
+        }
         if let Some((index, value)) = &self.map_item {
             context.insert(
                 "Map".to_owned(),
@@ -2408,6 +2429,14 @@ fn jsonpath_assign(
     match dataflow::evaluate_template(template, value, env, "Assign")? {
         Value::Object(map) if !map.is_empty() => Ok(Some(map.into_iter().collect())),
         _ => Ok(None),
+    }
+}
+
+/// True for `.waitForTaskToken` resources, whose tasks get a `$$.Task.Token`.
+fn is_callback(resource: &baton_asl::states::Resource) -> bool {
+    match resource {
+        baton_asl::states::Resource::Known(known) => known.is_callback(),
+        baton_asl::states::Resource::Other(_) => false,
     }
 }
 

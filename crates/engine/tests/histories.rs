@@ -419,3 +419,43 @@ fn jsonata_integer_fields_are_evaluated() {
 fn run_definition(definition: Value) -> Execution {
     run(definition, json!({}))
 }
+
+#[test]
+fn callback_tasks_get_a_task_token_in_the_context_object() {
+    use baton_engine::Command;
+    let definition = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": true}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (_, commands) = Execution::start(Arc::new(machine), info(), json!({}), &mut env);
+    let (parameters, token) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::RunTask {
+                parameters,
+                task_token,
+                ..
+            } => Some((parameters.clone(), task_token.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let token = token.expect("a callback task has a token");
+    assert!(!token.is_empty());
+    assert_eq!(parameters["MessageBody"]["token"], json!(token));
+
+    let plain = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {"a": 1}, "End": true}}});
+    let machine = parse_definition(&plain.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let (_, commands) = Execution::start(Arc::new(machine), info(), json!({}), &mut env);
+    assert!(commands.iter().any(|c| matches!(
+        c,
+        Command::RunTask {
+            task_token: None,
+            ..
+        }
+    )));
+}
