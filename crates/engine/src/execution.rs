@@ -908,32 +908,16 @@ impl Execution {
                 Step::Park
             }
             StateKind::Task(task) => {
-                let parameters = if state.query_language == baton_asl::QueryLanguage::Jsonata {
-                    match &state.arguments {
-                        Some(t) => match self.eval_jsonata(
-                            tid,
-                            state,
-                            t,
-                            "Arguments",
-                            &effective,
-                            None,
-                            None,
-                        ) {
-                            Ok(v) => v,
-                            Err(error) => {
-                                return self.evaluation_failed(tid, scope_path, state, error, env);
-                            }
-                        },
-                        None => effective.clone(),
-                    }
-                } else {
-                    match parameters_or_input(state, &effective, &mut dataflow_env) {
+                let parameters =
+                    match self.state_arguments(tid, state, &effective, &mut dataflow_env) {
                         Ok(v) => v,
-                        Err(failure) => {
+                        Err(StepError::Evaluation(error)) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                        Err(StepError::Failure(failure)) => {
                             return self.fail_state(tid, scope_path, state, failure, env);
                         }
-                    }
-                };
+                    };
                 let timeout_field = match self.jsonata_dynamic(
                     tid,
                     state,
@@ -1005,32 +989,16 @@ impl Execution {
                 Step::Park
             }
             StateKind::Parallel(parallel) => {
-                let branch_input = if state.query_language == baton_asl::QueryLanguage::Jsonata {
-                    match &state.arguments {
-                        Some(t) => match self.eval_jsonata(
-                            tid,
-                            state,
-                            t,
-                            "Arguments",
-                            &effective,
-                            None,
-                            None,
-                        ) {
-                            Ok(v) => v,
-                            Err(error) => {
-                                return self.evaluation_failed(tid, scope_path, state, error, env);
-                            }
-                        },
-                        None => effective.clone(),
-                    }
-                } else {
-                    match parameters_or_input(state, &effective, &mut dataflow_env) {
+                let branch_input =
+                    match self.state_arguments(tid, state, &effective, &mut dataflow_env) {
                         Ok(v) => v,
-                        Err(failure) => {
+                        Err(StepError::Evaluation(error)) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                        Err(StepError::Failure(failure)) => {
                             return self.fail_state(tid, scope_path, state, failure, env);
                         }
-                    }
-                };
+                    };
                 let started = self.emit(
                     env,
                     last,
@@ -1458,6 +1426,27 @@ impl Execution {
             for (name, value) in vars {
                 variables.insert(name.clone(), value.clone());
             }
+        }
+    }
+
+    /// What a Task sends or a Parallel gives its branches: JSONata `Arguments` or JSONPath
+    /// `Parameters` applied to the effective input, or that input when the state has neither.
+    fn state_arguments(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        effective: &Value,
+        env: &mut Env<'_>,
+    ) -> Result<Value, StepError> {
+        if state.query_language == baton_asl::QueryLanguage::Jsonata {
+            match &state.arguments {
+                Some(t) => self
+                    .eval_jsonata(tid, state, t, "Arguments", effective, None, None)
+                    .map_err(StepError::Evaluation),
+                None => Ok(effective.clone()),
+            }
+        } else {
+            parameters_or_input(state, effective, env).map_err(StepError::Failure)
         }
     }
 
@@ -2402,6 +2391,15 @@ impl ContextParts {
         }
         Value::Object(context)
     }
+}
+
+/// Why evaluating part of a state failed: a JSONata evaluation (recorded as `EvaluationFailed`)
+/// or a JSONPath data-flow failure.
+enum StepError {
+    /// A JSONata expression failed.
+    Evaluation(EvaluationError),
+    /// A JSONPath path, template or intrinsic failed.
+    Failure(Failure),
 }
 
 /// What running a state led to.
