@@ -116,15 +116,13 @@ pub fn run(args: &RunArgs) -> ExitCode {
             .filter(|s: &String| !s.is_empty())
             .unwrap_or_else(|| "StateMachine".to_owned())
     });
-    let prefix = format!("arn:aws:states:{}:{}", args.region, args.account);
-    let info = ExecutionInfo {
-        execution_arn: format!("{prefix}:execution:{machine_name}:{name}"),
-        name: name.clone(),
-        state_machine_arn: format!("{prefix}:stateMachine:{machine_name}"),
-        state_machine_name: machine_name,
-        role_arn: args.role_arn.clone(),
-        region: args.region.clone(),
-    };
+    let info = ExecutionInfo::new(
+        &args.account,
+        &args.region,
+        &machine_name,
+        &name,
+        &args.role_arn,
+    );
     let execution = run_to_completion(
         Arc::new(machine),
         info.clone(),

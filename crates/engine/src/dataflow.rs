@@ -13,6 +13,7 @@ use baton_asl::template::PayloadTemplate;
 use serde_json::{Map, Value};
 
 use crate::failure::{Failure, names};
+use baton_asl::path::resolve_index;
 
 /// Error name AWS reports when a `ResultPath` step does not fit the container it reaches.
 ///
@@ -264,21 +265,6 @@ enum WriteConflict<'p> {
     Scalar,
     /// This step cannot be applied to the node it reaches.
     Step(&'p Segment),
-}
-
-/// Resolves a possibly negative index against a length (negative counts from the end).
-fn resolve_index(index: i64, len: usize) -> Option<usize> {
-    let len = i64::try_from(len).ok()?;
-    let effective = if index < 0 {
-        len.checked_add(index)?
-    } else {
-        index
-    };
-    if (0..len).contains(&effective) {
-        usize::try_from(effective).ok()
-    } else {
-        None
-    }
 }
 
 /// Checks, without changing anything, that `segments` can be written into `target`: missing

@@ -17,6 +17,7 @@ use baton_asl::intrinsics::RandomSource;
 use baton_asl::model::{
     Dynamic, PathField, Retrier, Scope, State, StateKind, StateMachine, Template, Transition,
 };
+use baton_asl::path::json_type_name;
 use baton_asl::states::{ProcessorMode, WaitDuration};
 use baton_asl::template::JsonataTemplate;
 use serde_json::{Map, Value, json};
@@ -44,6 +45,28 @@ pub struct ExecutionInfo {
     pub role_arn: String,
     /// The region tasks run in.
     pub region: String,
+}
+
+impl ExecutionInfo {
+    /// Names and ARNs of execution `name` of state machine `state_machine_name`, in `region`
+    /// of `account`, run as `role_arn`.
+    pub fn new(
+        account: &str,
+        region: &str,
+        state_machine_name: &str,
+        name: &str,
+        role_arn: &str,
+    ) -> Self {
+        let prefix = format!("arn:aws:states:{region}:{account}");
+        Self {
+            execution_arn: format!("{prefix}:execution:{state_machine_name}:{name}"),
+            name: name.to_owned(),
+            state_machine_arn: format!("{prefix}:stateMachine:{state_machine_name}"),
+            state_machine_name: state_machine_name.to_owned(),
+            role_arn: role_arn.to_owned(),
+            region: region.to_owned(),
+        }
+    }
 }
 
 /// Identifies a task the runtime must run.
@@ -865,7 +888,7 @@ impl Execution {
                             None => Err(error(format!(
                                 "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                                 expression.source().trim(),
-                                json_type(&value),
+                                json_type_name(&value),
                                 crate::event::payload_text(&value)
                             ))),
                         }
@@ -918,30 +941,17 @@ impl Execution {
                             return self.fail_state(tid, scope_path, state, failure, env);
                         }
                     };
-                let timeout_field = match self.jsonata_dynamic(
-                    tid,
-                    state,
-                    task.timeout_seconds.as_ref(),
-                    "TimeoutSeconds",
-                    &effective,
-                ) {
-                    Ok(field) => field,
-                    Err(error) => {
-                        return self.evaluation_failed(tid, scope_path, state, error, env);
-                    }
-                };
-                let heartbeat_field = match self.jsonata_dynamic(
-                    tid,
-                    state,
-                    task.heartbeat_seconds.as_ref(),
-                    "HeartbeatSeconds",
-                    &effective,
-                ) {
-                    Ok(field) => field,
-                    Err(error) => {
-                        return self.evaluation_failed(tid, scope_path, state, error, env);
-                    }
-                };
+                let fields = [
+                    (task.timeout_seconds.as_ref(), "TimeoutSeconds"),
+                    (task.heartbeat_seconds.as_ref(), "HeartbeatSeconds"),
+                ];
+                let [timeout_field, heartbeat_field] =
+                    match self.jsonata_fields(tid, state, fields, &effective) {
+                        Ok(resolved) => resolved,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    };
                 let timeout_seconds =
                     resolve_seconds(timeout_field.as_ref(), &effective, &mut dataflow_env);
                 let heartbeat_seconds =
@@ -1079,7 +1089,7 @@ impl Execution {
                                     entered,
                                     format!(
                                         "The JSONata expression '{source}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
-                                        json_type(&value),
+                                        json_type_name(&value),
                                         crate::event::payload_text(&value)
                                     ),
                                 ),
@@ -1149,7 +1159,7 @@ impl Execution {
                             );
                             let variables = self.thread_variables(tid);
                             let scope = JsonataScope {
-                                states,
+                                states: std::cell::Cell::new(states),
                                 variables: &variables,
                                 state_name: &state.name,
                                 entered_event_id: entered,
@@ -1170,30 +1180,20 @@ impl Execution {
                     queued.push_back((index, selected));
                 }
                 let length = queued.len();
-                let concurrency_field = match self.jsonata_dynamic(
-                    tid,
-                    state,
-                    map.max_concurrency.as_ref(),
-                    "MaxConcurrency",
-                    &effective,
-                ) {
-                    Ok(field) => field,
-                    Err(error) => {
-                        return self.evaluation_failed(tid, scope_path, state, error, env);
-                    }
-                };
-                let count_field = match self.jsonata_dynamic(
-                    tid,
-                    state,
-                    map.tolerated_failure_count.as_ref(),
-                    "ToleratedFailureCount",
-                    &effective,
-                ) {
-                    Ok(field) => field,
-                    Err(error) => {
-                        return self.evaluation_failed(tid, scope_path, state, error, env);
-                    }
-                };
+                let fields = [
+                    (map.max_concurrency.as_ref(), "MaxConcurrency"),
+                    (
+                        map.tolerated_failure_count.as_ref(),
+                        "ToleratedFailureCount",
+                    ),
+                ];
+                let [concurrency_field, count_field] =
+                    match self.jsonata_fields(tid, state, fields, &effective) {
+                        Ok(resolved) => resolved,
+                        Err(error) => {
+                            return self.evaluation_failed(tid, scope_path, state, error, env);
+                        }
+                    };
                 let percentage_field = match &map.tolerated_failure_percentage {
                     Some(Dynamic::Expression(expression)) => {
                         let template = JsonataTemplate::Expression(expression.clone());
@@ -1324,7 +1324,7 @@ impl Execution {
             self.jsonata_bindings(tid, state, input, result, error_output, needs_context);
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let scope = JsonataScope {
-            states,
+            states: std::cell::Cell::new(states),
             variables: &variables,
             state_name: &state.name,
             entered_event_id: entered,
@@ -1450,6 +1450,22 @@ impl Execution {
         }
     }
 
+    /// Resolves several integer fields with [`Self::jsonata_dynamic`], stopping at the first
+    /// failing expression.
+    fn jsonata_fields<const N: usize>(
+        &self,
+        tid: ThreadId,
+        state: &State,
+        fields: [(Option<&Dynamic<u64>>, &str); N],
+        input: &Value,
+    ) -> Result<[Option<Dynamic<u64>>; N], EvaluationError> {
+        let mut resolved: [Option<Dynamic<u64>>; N] = std::array::from_fn(|_| None);
+        for (slot, (field, name)) in resolved.iter_mut().zip(fields) {
+            *slot = self.jsonata_dynamic(tid, state, field, name, input)?;
+        }
+        Ok(resolved)
+    }
+
     /// Resolves a JSONata-valued integer field (`TimeoutSeconds`, `MaxConcurrency`, …) to a
     /// literal; other forms are returned as they are.
     fn jsonata_dynamic(
@@ -1477,7 +1493,7 @@ impl Execution {
                         format!(
                             "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                             expression.source().trim(),
-                            json_type(&value),
+                            json_type_name(&value),
                             crate::event::payload_text(&value)
                         ),
                     ),
@@ -1500,7 +1516,7 @@ impl Execution {
             self.jsonata_bindings(tid, state, input, None, None, needs_context);
         let entered = self.threads.get(tid).map_or(0, |t| t.entered_event);
         let scope = JsonataScope {
-            states,
+            states: std::cell::Cell::new(states),
             variables: &variables,
             state_name: &state.name,
             entered_event_id: entered,
@@ -1516,7 +1532,7 @@ impl Execution {
                 format!(
                     "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
                     expression.source().trim(),
-                    json_type(&other),
+                    json_type_name(&other),
                     crate::event::payload_text(&other)
                 ),
             )),
@@ -2435,18 +2451,6 @@ fn is_callback(resource: &baton_asl::states::Resource) -> bool {
     match resource {
         baton_asl::states::Resource::Known(known) => known.is_callback(),
         baton_asl::states::Resource::Other(_) => false,
-    }
-}
-
-/// JSONata's name for a value's type, as AWS's error texts use it.
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

@@ -20,8 +20,9 @@ pub struct EvaluationError {
 
 /// What an expression can see: `$states` and the workflow variables.
 pub struct JsonataScope<'a> {
-    /// The `$states` object (`input`, `context`, and `result` / `errorOutput` where they exist).
-    pub states: Value,
+    /// The `$states` object (`input`, `context`, and `result` / `errorOutput` where they exist);
+    /// moved into the bindings on first use rather than copied.
+    pub states: std::cell::Cell<Value>,
     /// Workflow variables, bound as `$name`.
     pub variables: &'a HashMap<String, Value>,
     /// The state evaluating, for cause texts.
@@ -46,7 +47,7 @@ impl JsonataScope<'_> {
             } else {
                 base_bindings().clone()
             }
-            .var("states", self.states.clone());
+            .var("states", self.states.take());
             for (name, value) in self.variables {
                 bindings = bindings.var(name.clone(), value.clone());
             }

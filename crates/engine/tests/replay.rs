@@ -12,14 +12,13 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 fn info() -> ExecutionInfo {
-    ExecutionInfo {
-        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:sm:e".to_owned(),
-        name: "e".to_owned(),
-        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm".to_owned(),
-        state_machine_name: "sm".to_owned(),
-        role_arn: "arn:aws:iam::111111111111:role/sfn".to_owned(),
-        region: "us-east-1".to_owned(),
-    }
+    ExecutionInfo::new(
+        "123456789012",
+        "us-east-1",
+        "sm",
+        "e",
+        "arn:aws:iam::111111111111:role/sfn",
+    )
 }
 
 /// State machines that exercise waits, retries, catches, choices, maps and parallels.

@@ -60,8 +60,8 @@ impl JsonPath {
     }
 }
 
-/// JSON type name used in messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
+/// A JSON value's type name as JSONPath and JSONata messages use it (`null`, `boolean`, …).
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -72,8 +72,8 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Resolves a possibly negative index against a length.
-pub(crate) fn resolve_index(index: i64, len: usize) -> Option<usize> {
+/// Resolves a possibly negative array index against a length (negative counts from the end).
+pub fn resolve_index(index: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let effective = if index < 0 {
         len.checked_add(index)?

@@ -15,7 +15,7 @@ mod tests;
 use std::fmt;
 
 pub use eval::Selection;
-pub(crate) use eval::type_name as json_type_name;
+pub use eval::{resolve_index, type_name as json_type_name};
 pub(crate) use filter::number_cmp;
 pub use filter::{CompareOp, Filter, FilterExpr, FilterPath, Operand, PathOrigin};
 

@@ -104,12 +104,11 @@ pub fn jsonata_choice_loop() -> (StateMachine, Value) {
 
 /// Names and ARNs for benchmark executions.
 pub fn info() -> ExecutionInfo {
-    ExecutionInfo {
-        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:bench:run".to_owned(),
-        name: "run".to_owned(),
-        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:bench".to_owned(),
-        state_machine_name: "bench".to_owned(),
-        role_arn: "arn:aws:iam::111111111111:role/sfn".to_owned(),
-        region: "us-east-1".to_owned(),
-    }
+    ExecutionInfo::new(
+        "123456789012",
+        "us-east-1",
+        "bench",
+        "run",
+        "arn:aws:iam::111111111111:role/sfn",
+    )
 }
