@@ -344,10 +344,8 @@ impl HistoryEvent {
                 if let Some(cause) = cause {
                     d.insert("cause".to_owned(), json!(cause));
                 }
-                (
-                    "executionAbortedEventDetails",
-                    (!d.is_empty()).then_some(Value::Object(d)),
-                )
+                // Present even when empty: AWS sends `executionAbortedEventDetails: {}`.
+                ("executionAbortedEventDetails", Some(Value::Object(d)))
             }
             EventDetails::StateEntered { name, input, .. } => {
                 let mut d = Map::new();

@@ -45,7 +45,13 @@ pub struct ExecutionInfo {
     pub role_arn: String,
     /// The region tasks run in.
     pub region: String,
+    /// The most events a history may hold; the last one is the `ExecutionFailed` that ends it
+    /// (AWS: 25,000).
+    pub max_history_events: usize,
 }
+
+/// AWS's limit on the events of one execution's history.
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
 impl ExecutionInfo {
     /// Names and ARNs of execution `name` of state machine `state_machine_name`, in `region`
@@ -65,6 +71,7 @@ impl ExecutionInfo {
             state_machine_name: state_machine_name.to_owned(),
             role_arn: role_arn.to_owned(),
             region: region.to_owned(),
+            max_history_events: MAX_HISTORY_EVENTS,
         }
     }
 }
@@ -258,6 +265,8 @@ pub struct Execution {
     silent: bool,
     /// The timer of the state machine's `TimeoutSeconds`.
     execution_timer: Option<TimerId>,
+    /// The history reached its size limit and was ended: later events are dropped.
+    history_full: bool,
     /// Timers that end a Task at its `TimeoutSeconds`.
     task_timers: HashMap<TimerId, TaskId>,
 }
@@ -287,6 +296,7 @@ impl Execution {
             pending_commands: Vec::new(),
             silent: false,
             execution_timer: None,
+            history_full: false,
             task_timers: HashMap::new(),
         };
         let role_arn = execution.info.role_arn.clone();
@@ -332,11 +342,11 @@ impl Execution {
         }
         match signal {
             Signal::TimerFired { timer } if self.execution_timer == Some(timer) => {
-                let last = self.events.last().map_or(0, |e| e.id);
+                // AWS links the ending events of a timeout and a stop to no event (id 0).
                 let failure = Failure::new(names::TIMEOUT, "");
                 self.emit(
                     env,
-                    last,
+                    0,
                     EventDetails::ExecutionTimedOut {
                         error: failure.error.clone(),
                         cause: failure.cause.clone(),
@@ -369,8 +379,7 @@ impl Execution {
                 }
             }
             Signal::Stop { error, cause } => {
-                let last = self.events.last().map_or(0, |e| e.id);
-                self.emit(env, last, EventDetails::ExecutionAborted { error, cause });
+                self.emit(env, 0, EventDetails::ExecutionAborted { error, cause });
                 self.status = ExecutionStatus::Aborted;
                 return commands;
             }
@@ -417,8 +426,37 @@ impl Execution {
         if self.silent {
             return 0;
         }
+        if self.history_full {
+            return 0;
+        }
         let id = self.events.len() as u64 + 1;
         let timestamp = env.now();
+        let terminal = matches!(
+            details,
+            EventDetails::ExecutionSucceeded { .. }
+                | EventDetails::ExecutionFailed { .. }
+                | EventDetails::ExecutionTimedOut { .. }
+                | EventDetails::ExecutionAborted { .. }
+        );
+        let details = if !terminal && self.events.len() + 1 >= self.info.max_history_events {
+            // The last event a history can hold ends the execution; nothing after it is recorded.
+            let failure = Failure::new(
+                names::RUNTIME,
+                format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    self.info.max_history_events
+                ),
+            );
+            self.history_full = true;
+            let details = EventDetails::ExecutionFailed {
+                error: failure.error.clone(),
+                cause: failure.cause.clone(),
+            };
+            self.status = ExecutionStatus::Failed(failure);
+            details
+        } else {
+            details
+        };
         self.events.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -483,12 +521,12 @@ impl Execution {
         }
     }
 
-    /// Runs one thread until it waits or finishes.
     /// Makes `tid` the thread on whose behalf events are emitted.
     fn focus(&mut self, tid: ThreadId) {
         self.silent = self.threads.get(tid).is_some_and(|t| t.silent);
     }
 
+    /// Runs one thread until it waits or finishes (or the execution ends).
     fn run_thread(
         &mut self,
         tid: ThreadId,
@@ -500,7 +538,7 @@ impl Execution {
             let Some(thread) = self.threads.get(tid) else {
                 return;
             };
-            if thread.waiting != Waiting::Runnable {
+            if thread.waiting != Waiting::Runnable || self.status != ExecutionStatus::Running {
                 return;
             }
             let machine = Arc::clone(&self.machine);
@@ -554,6 +592,8 @@ impl Execution {
             None => return,
         };
         match parent {
+            // A history that reached its limit was already ended with `ExecutionFailed`.
+            None if self.history_full => {}
             None => match outcome {
                 Ok(output) => {
                     self.emit(
@@ -1675,6 +1715,15 @@ impl Execution {
             return;
         };
         let is_map = matches!(state.kind, StateKind::Map(_));
+        let state_name = state.name.clone();
+        // A failure that ends the state cuts the siblings still running; AWS records each cut
+        // iteration and the state it was in, linked to the failing child's last event, before
+        // the failing iteration's own `MapIterationFailed`.
+        let ends_state = outcome.is_err() && self.failure_ends_fanout(parent, distributed);
+        if ends_state {
+            self.abort_children(parent, child_last, env);
+            self.focus(parent);
+        }
         let mut done = None;
         if is_map && !distributed {
             let phase = if outcome.is_ok() {
@@ -1687,7 +1736,7 @@ impl Execution {
                 child_last,
                 EventDetails::MapIteration {
                     phase,
-                    name: state.name.clone(),
+                    name: state_name,
                     index: slot,
                 },
             );
@@ -1720,19 +1769,10 @@ impl Execution {
             Err(failure) => {
                 // A distributed Map tolerates failed items up to ToleratedFailureCount /
                 // ToleratedFailurePercentage; past that the run fails as a whole.
-                let total = fanout.results.len().max(1) as f64;
                 fanout.failures += 1;
                 let tolerant = distributed
                     && (fanout.tolerated_count.is_some() || fanout.tolerated_percentage.is_some());
-                let within = fanout.tolerated_count.is_some_and(|c| fanout.failures <= c)
-                    || fanout
-                        .tolerated_percentage
-                        .is_some_and(|p| fanout.failures as f64 * 100.0 / total <= p);
-                if tolerant && within {
-                    if let Some(r) = fanout.results.get_mut(slot) {
-                        *r = Some(json!({"Error": failure.error, "Cause": failure.cause}));
-                    }
-                } else if fanout.failure.is_none() {
+                if ends_state {
                     fanout.failure = Some(if tolerant {
                         Failure::new(
                             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
@@ -1742,48 +1782,104 @@ impl Execution {
                         failure
                     });
                     fanout.queued.clear();
+                } else if let Some(r) = fanout.results.get_mut(slot) {
+                    *r = Some(json!({"Error": failure.error, "Cause": failure.cause}));
                 }
             }
         }
         let failed = fanout.failure.is_some();
         let remaining = fanout.pending;
-        if failed {
-            self.abort_children(parent);
-            self.fanout_done(parent, env);
-        } else if remaining == 0 {
+        if failed || remaining == 0 {
             self.fanout_done(parent, env);
         } else if is_map {
             self.start_iterations(parent, env);
         }
     }
 
-    /// Stops every unfinished child of `parent` (a failed sibling ended the state).
-    fn abort_children(&mut self, parent: ThreadId) {
+    /// Whether one more failed child ends the fan-out of `parent` (it is not tolerated and no
+    /// earlier failure already ended it).
+    fn failure_ends_fanout(&self, parent: ThreadId, distributed: bool) -> bool {
+        let Some(fanout) = self.threads.get(parent).and_then(|t| t.fanout.as_ref()) else {
+            return false;
+        };
+        if fanout.failure.is_some() {
+            return false;
+        }
+        let tolerant = distributed
+            && (fanout.tolerated_count.is_some() || fanout.tolerated_percentage.is_some());
+        if !tolerant {
+            return true;
+        }
+        let total = fanout.results.len().max(1) as f64;
+        let failures = fanout.failures + 1;
+        let within = fanout.tolerated_count.is_some_and(|c| failures <= c)
+            || fanout
+                .tolerated_percentage
+                .is_some_and(|p| failures as f64 * 100.0 / total <= p);
+        !within
+    }
+
+    /// Stops every unfinished child of `parent` (a failed sibling ended the state), recording
+    /// what was cut as AWS does: `MapIterationAborted` for a Map iteration, then the
+    /// `…StateAborted` of the state the child was waiting in, all linked to `previous`.
+    fn abort_children(&mut self, parent: ThreadId, previous: u64, env: &mut dyn Environment) {
+        let machine = Arc::clone(&self.machine);
+        let parent_state = self.threads.get(parent).and_then(|t| {
+            let scope = resolve_scope(&machine.scope, &t.scope)?;
+            scope.states.get(t.state)
+        });
+        let map_name = parent_state
+            .filter(|s| matches!(s.kind, StateKind::Map(_)))
+            .map(|s| s.name.clone());
         for tid in 0..self.threads.len() {
-            let is_child = self
-                .threads
-                .get(tid)
-                .is_some_and(|t| t.parent.is_some_and(|(p, _)| p == parent));
-            if is_child
-                && self
-                    .threads
-                    .get(tid)
-                    .is_some_and(|t| t.waiting != Waiting::Done)
+            let Some(child) = self.threads.get(tid) else {
+                continue;
+            };
+            if child.waiting == Waiting::Done || child.parent.is_none_or(|(p, _)| p != parent) {
+                continue;
+            }
+            let slot = child.parent.map_or(0, |(_, slot)| slot);
+            let waiting = child.waiting.clone();
+            let child_state = resolve_scope(&machine.scope, &child.scope)
+                .and_then(|scope| scope.states.get(child.state));
+            self.focus(tid);
+            if let Some(name) = &map_name {
+                self.emit(
+                    env,
+                    previous,
+                    EventDetails::MapIteration {
+                        phase: IterationPhase::Aborted,
+                        name: name.clone(),
+                        index: slot,
+                    },
+                );
+            }
+            if let (Some(state), Waiting::Timer(_) | Waiting::Task(_) | Waiting::Children) =
+                (child_state, &waiting)
             {
-                self.abort_children(tid);
-                let waiting = self.threads.get(tid).map(|t| t.waiting.clone());
-                match waiting {
-                    Some(Waiting::Timer(timer)) => {
-                        self.timers.remove(&timer);
-                    }
-                    Some(Waiting::Task(task)) => {
-                        self.tasks.remove(&task);
-                    }
-                    _ => {}
+                self.emit(
+                    env,
+                    previous,
+                    EventDetails::CompoundPhase {
+                        state_type: state_type(&state.kind),
+                        phase: Phase::Aborted,
+                        length: None,
+                    },
+                );
+            }
+            match waiting {
+                Waiting::Timer(timer) => {
+                    self.timers.remove(&timer);
                 }
-                if let Some(t) = self.threads.get_mut(tid) {
-                    t.waiting = Waiting::Done;
+                Waiting::Task(task) => {
+                    self.tasks.remove(&task);
+                    self.cancel_task_timer(task);
                 }
+                Waiting::Children => self.abort_children(tid, previous, env),
+                Waiting::Runnable | Waiting::Done => {}
+            }
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.waiting = Waiting::Done;
             }
         }
         let threads = &self.threads;

@@ -458,3 +458,190 @@ fn callback_tasks_get_a_task_token_in_the_context_object() {
         }
     )));
 }
+
+/// A failing inline Map iteration cuts the iteration still waiting. Measured on AWS (reported
+/// with its recording in floci-io/floci's `StepFunctionsMapIterationFailureIntegrationTest`):
+/// `MapIterationAborted` and the cut iteration's `WaitStateAborted`, both linked to the failing
+/// iteration's `FailStateEntered`, come before `MapIterationFailed` and `MapStateFailed`.
+#[test]
+fn failing_map_iteration_cuts_the_waiting_one_like_aws() {
+    let execution = run(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemsPath": "$.items",
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Route", "States": {
+                "Route": {"Type": "Choice", "Default": "Long",
+                          "Choices": [{"Variable": "$.kind", "StringEquals": "fail", "Next": "Pause"}]},
+                "Long": {"Type": "Wait", "Seconds": 15, "End": true},
+                "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Boom"},
+                "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "sibling failed"}}}}}}),
+        json!({"items": [{"kind": "long"}, {"kind": "fail"}]}),
+    );
+    let events = shape(&execution);
+    let types: Vec<&str> = events.iter().map(|(_, _, t)| t.as_str()).collect();
+    let failure = types.iter().position(|t| *t == "FailStateEntered").unwrap();
+    assert_eq!(
+        &types[failure + 1..],
+        [
+            "MapIterationAborted",
+            "WaitStateAborted",
+            "MapIterationFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    let failure_id = events[failure].0;
+    for event in &events[failure + 1..failure + 5] {
+        assert_eq!(event.1, failure_id, "{event:?}");
+    }
+    let aborted = execution.events()[failure + 1].to_wire(true);
+    assert_eq!(
+        aborted["mapIterationAbortedEventDetails"],
+        json!({"name": "M", "index": 0})
+    );
+    let failed = execution.events()[failure + 3].to_wire(true);
+    assert_eq!(failed["mapIterationFailedEventDetails"]["index"], json!(1));
+    assert!(matches!(execution.status(), ExecutionStatus::Failed(f) if f.error == "Boom"));
+}
+
+/// A failing Parallel branch cuts the branches still running: each gets the `…StateAborted` of
+/// the state it waits in (a Task here), linked to the failing branch's last event.
+#[test]
+fn failing_parallel_branch_cuts_the_running_ones() {
+    use baton_engine::{Command, Signal};
+    let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+        "Branches": [
+            {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
+            {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1, "Next": "Boom"},
+                                           "Boom": {"Type": "Fail", "Error": "Boom"}}}]}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut execution, commands) =
+        Execution::start(Arc::new(machine), info(), json!({}), &mut env);
+    let (timer, due) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::StartTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .unwrap();
+    env.now = due;
+    let after = execution.signal(Signal::TimerFired { timer }, &mut env);
+    assert!(
+        after.is_empty(),
+        "a failed execution asks for nothing more: {after:?}"
+    );
+    let events = shape(&execution);
+    let boom = events
+        .iter()
+        .find(|(_, _, t)| t == "FailStateEntered")
+        .unwrap()
+        .0;
+    let tail: Vec<(u64, u64, &str)> = events
+        .iter()
+        .skip_while(|(id, _, _)| *id <= boom)
+        .map(|(id, prev, t)| (*id, *prev, t.as_str()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (boom + 1, boom, "TaskStateAborted"),
+            (boom + 2, boom, "ParallelStateFailed"),
+            (boom + 3, boom + 2, "ExecutionFailed"),
+        ]
+    );
+}
+
+/// StopExecution and an execution timeout end the history with an event linked to no event,
+/// as AWS records them (`ExecutionAborted` with empty details, `ExecutionTimedOut` with the
+/// error only).
+#[test]
+fn stop_and_execution_timeout_link_to_no_event() {
+    use baton_engine::{Command, Signal};
+    let definition = json!({"TimeoutSeconds": 5, "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}});
+    let machine = Arc::new(
+        parse_definition(&definition.to_string(), ValidateOptions::default())
+            .state_machine
+            .unwrap(),
+    );
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut stopped, _) = Execution::start(Arc::clone(&machine), info(), json!({}), &mut env);
+    stopped.signal(
+        Signal::Stop {
+            error: None,
+            cause: None,
+        },
+        &mut env,
+    );
+    expect(
+        &stopped,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "WaitStateEntered"),
+            (3, 0, "ExecutionAborted"),
+        ],
+    );
+    assert_eq!(
+        stopped.events()[2].to_wire(true)["executionAbortedEventDetails"],
+        json!({})
+    );
+    assert_eq!(stopped.status(), &ExecutionStatus::Aborted);
+
+    let (mut timed_out, commands) = Execution::start(machine, info(), json!({}), &mut env);
+    let (timer, due) = commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::StartTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .min_by_key(|(_, due)| *due)
+        .unwrap();
+    env.now = due;
+    timed_out.signal(Signal::TimerFired { timer }, &mut env);
+    expect(
+        &timed_out,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "WaitStateEntered"),
+            (3, 0, "ExecutionTimedOut"),
+        ],
+    );
+    assert_eq!(
+        timed_out.events()[2].to_wire(true)["executionTimedOutEventDetails"],
+        json!({"error": "States.Timeout"})
+    );
+}
+
+/// A runaway loop ends when the history is full: the last event the limit allows is an
+/// `ExecutionFailed` with AWS's `States.Runtime` cause.
+#[test]
+fn history_limit_fails_the_execution_at_its_last_event() {
+    let definition = json!({"StartAt": "Loop", "States": {
+        "Loop": {"Type": "Pass", "Next": "Again"},
+        "Again": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "Loop"},
+        "Done": {"Type": "Succeed"}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let mut limited = info();
+    limited.max_history_events = 101;
+    let execution = run_to_completion(
+        Arc::new(machine),
+        limited,
+        json!({}),
+        &mut env,
+        &mut NoIntegrations,
+    );
+    assert_eq!(execution.events().len(), 101);
+    let last = execution.events().last().unwrap().to_wire(true);
+    assert_eq!(last["type"], json!("ExecutionFailed"));
+    assert_eq!(
+        last["executionFailedEventDetails"],
+        json!({"error": "States.Runtime", "cause": "The execution reached the maximum number of history events (101)."})
+    );
+    assert!(
+        matches!(execution.status(), ExecutionStatus::Failed(f) if f.error == "States.Runtime")
+    );
+}
