@@ -1,6 +1,7 @@
 //! The `baton` binary: the command-line front end to Baton.
 
 mod run;
+mod serve;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Run one execution of a definition in process and print its outcome (and history).
     Run(run::RunArgs),
+    /// Serve the AWS Step Functions API (durable, on an embedded SQLite store by default).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,5 +30,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -2465,17 +2465,20 @@ impl ContextParts {
     /// The context object as JSON.
     fn build(&self) -> Value {
         let mut context = Map::new();
-        context.insert(
-            "Execution".to_owned(),
-            json!({
-                "Id": self.info.execution_arn,
-                "Input": *self.input,
-                "StartTime": format_time(self.start_time),
-                "Name": self.info.name,
-                "RoleArn": self.info.role_arn,
-                "RedriveCount": 0
-            }),
-        );
+        let mut execution = json!({
+            "Id": self.info.execution_arn,
+            "Input": *self.input,
+            "StartTime": format_time(self.start_time),
+            "Name": self.info.name,
+            "RoleArn": self.info.role_arn,
+        });
+        // EXPRESS executions cannot be redriven: AWS gives them no RedriveCount.
+        if !self.info.execution_arn.contains(":express:")
+            && let Some(fields) = execution.as_object_mut()
+        {
+            fields.insert("RedriveCount".to_owned(), json!(0));
+        }
+        context.insert("Execution".to_owned(), execution);
         context.insert("State".to_owned(), {
             let mut state = Map::new();
             state.insert(

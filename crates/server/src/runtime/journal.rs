@@ -1,0 +1,95 @@
+//! The journal's encoding of engine signals: what a restart replays to rebuild an execution.
+//! Version 1: one JSON object per signal, tagged by `"signal"`.
+
+use baton_engine::Signal;
+use baton_engine::failure::Failure;
+use serde_json::{Value, json};
+
+/// The first journal entry of every execution: the start itself (its input is on the record).
+pub const START: &str = r#"{"v":1,"signal":"start"}"#;
+
+/// Encodes a signal as journal text.
+pub fn encode(signal: &Signal) -> String {
+    let value = match signal {
+        Signal::TaskSucceeded { task, output } => {
+            json!({"v": 1, "signal": "taskSucceeded", "task": task, "output": output})
+        }
+        Signal::TaskFailed { task, failure } => {
+            json!({"v": 1, "signal": "taskFailed", "task": task,
+            "error": failure.error, "cause": failure.cause})
+        }
+        Signal::TimerFired { timer } => json!({"v": 1, "signal": "timerFired", "timer": timer}),
+        Signal::Stop { error, cause } => {
+            json!({"v": 1, "signal": "stop", "error": error, "cause": cause})
+        }
+    };
+    value.to_string()
+}
+
+/// What a journal entry holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// The execution started.
+    Start,
+    /// A signal was delivered.
+    Signal(Signal),
+}
+
+/// Decodes journal text; `None` when it is not an entry Baton wrote.
+pub fn decode(text: &str) -> Option<Entry> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    if value.get("v")?.as_u64()? != 1 {
+        return None;
+    }
+    let text_of = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+    let id_of = |key: &str| value.get(key).and_then(Value::as_u64);
+    Some(match value.get("signal")?.as_str()? {
+        "start" => Entry::Start,
+        "taskSucceeded" => Entry::Signal(Signal::TaskSucceeded {
+            task: id_of("task")?,
+            output: value.get("output")?.clone(),
+        }),
+        "taskFailed" => Entry::Signal(Signal::TaskFailed {
+            task: id_of("task")?,
+            failure: Failure::new(text_of("error")?, text_of("cause")?),
+        }),
+        "timerFired" => Entry::Signal(Signal::TimerFired {
+            timer: id_of("timer")?,
+        }),
+        "stop" => Entry::Signal(Signal::Stop {
+            error: text_of("error"),
+            cause: text_of("cause"),
+        }),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_round_trip() {
+        let signals = [
+            Signal::TaskSucceeded {
+                task: 3,
+                output: json!({"a": [1, 2.5, null]}),
+            },
+            Signal::TaskFailed {
+                task: u64::MAX,
+                failure: Failure::new("E", "c"),
+            },
+            Signal::TimerFired { timer: 7 },
+            Signal::Stop {
+                error: Some("x".to_owned()),
+                cause: None,
+            },
+        ];
+        for signal in signals {
+            assert_eq!(decode(&encode(&signal)), Some(Entry::Signal(signal)));
+        }
+        assert_eq!(decode(START), Some(Entry::Start));
+        assert_eq!(decode("{}"), None);
+        assert_eq!(decode("nonsense"), None);
+    }
+}

@@ -1,0 +1,634 @@
+//! The runtime: drives executions through the pure engine, commits every step of a STANDARD
+//! execution to the store before acting on it, fires timers, runs tasks, and after a restart
+//! rebuilds each running execution by replaying its journal.
+//!
+//! Architecture invariant: for a STANDARD execution, nothing a step decided (a timer, a task, an
+//! answer to the caller) happens before the step's journal entry and events are durable.
+
+pub mod committer;
+pub mod journal;
+pub mod timers;
+
+use crate::runtime::committer::Committer;
+use crate::runtime::journal::Entry;
+use crate::runtime::timers::Timers;
+use baton_asl::{SourceFormat, StateMachine, StateMachineType, ValidateOptions, parse_definition};
+use baton_engine::event::{EventDetails, Millis, payload_text};
+use baton_engine::execution::TimerId;
+use baton_engine::local::{NoIntegrations, TaskRunner, VirtualEnvironment};
+use baton_engine::{Command, Execution, ExecutionInfo, ExecutionStatus, Signal};
+use baton_store::{
+    ExecutionOutcome, ExecutionRecord, JournalEntry, RunStatus, Store, StoreError, StoredEvent,
+    WorkflowType, Write,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::oneshot;
+
+/// The wall clock in milliseconds since the epoch.
+pub fn now_millis() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// How the runtime runs executions.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Multiplies every timer's delay (Wait states, retry intervals, timeouts); 1.0 is real time.
+    pub wait_time_scale: f64,
+    /// The most events one history may hold.
+    pub max_history_events: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            wait_time_scale: 1.0,
+            max_history_events: baton_engine::execution::MAX_HISTORY_EVENTS,
+        }
+    }
+}
+
+/// What went wrong running an execution.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The store refused or failed the write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An execution in memory: its engine state and what the runtime needs to continue it.
+struct Live {
+    arn: Arc<str>,
+    execution: Execution,
+    /// The summary row as it stands.
+    record: ExecutionRecord,
+    /// The next journal position.
+    next_seq: u64,
+    /// STANDARD executions commit every step; EXPRESS ones only their outcome.
+    durable: bool,
+    /// Callers waiting for the end (StartSyncExecution).
+    waiters: Vec<oneshot::Sender<ExecutionRecord>>,
+    finished: bool,
+}
+
+/// What to start.
+pub struct StartRequest {
+    /// The parsed definition.
+    pub machine: Arc<StateMachine>,
+    /// Names and ARNs; `execution_arn` decides the execution's ARN.
+    pub info: ExecutionInfo,
+    /// STANDARD or EXPRESS.
+    pub workflow_type: WorkflowType,
+    /// The definition text (kept with the execution).
+    pub definition: String,
+    /// The state machine's revision.
+    pub revision_id: String,
+    /// The input exactly as given.
+    pub input_text: String,
+    /// The input, parsed.
+    pub input: Value,
+}
+
+/// Drives every execution of one Baton process.
+pub struct Runtime {
+    store: Arc<dyn Store>,
+    committer: Committer,
+    timers: OnceLock<Timers>,
+    config: RuntimeConfig,
+    live: Mutex<HashMap<Arc<str>, Arc<tokio::sync::Mutex<Live>>>>,
+    seed_state: AtomicU64,
+}
+
+impl Runtime {
+    /// A runtime over `store`. Must be called inside a tokio runtime (it starts the timer task).
+    pub fn start(store: Arc<dyn Store>, config: RuntimeConfig) -> std::io::Result<Arc<Self>> {
+        let committer = Committer::start(Arc::clone(&store))?;
+        let runtime = Arc::new(Self {
+            store,
+            committer,
+            timers: OnceLock::new(),
+            config,
+            live: Mutex::new(HashMap::new()),
+            seed_state: AtomicU64::new(
+                u64::try_from(now_millis()).unwrap_or(0) ^ u64::from(std::process::id()) << 32,
+            ),
+        });
+        let weak: Weak<Self> = Arc::downgrade(&runtime);
+        let timers = Timers::start(
+            Arc::new(move |execution: Arc<str>, timer: TimerId| {
+                if let Some(runtime) = weak.upgrade() {
+                    tokio::spawn(async move {
+                        runtime
+                            .deliver(&execution, Signal::TimerFired { timer })
+                            .await;
+                    });
+                }
+            }),
+            now_millis,
+        );
+        let _ = runtime.timers.set(timers);
+        Ok(runtime)
+    }
+
+    /// The store the runtime writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The commit path shared with the API (state machine writes are grouped with steps).
+    pub fn committer(&self) -> &Committer {
+        &self.committer
+    }
+
+    /// A fresh random seed (SplitMix64 over a counter seeded from the clock and process id).
+    pub fn random_seed(&self) -> u64 {
+        self.next_seed()
+    }
+
+    /// A fresh random seed for one step (SplitMix64 over a counter).
+    fn next_seed(&self) -> u64 {
+        let mut z = self
+            .seed_state
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Whether `arn` is an execution this process is running.
+    pub fn is_live(&self, arn: &str) -> bool {
+        self.lock_live().contains_key(arn)
+    }
+
+    fn lock_live(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Arc<tokio::sync::Mutex<Live>>>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts an execution. A STANDARD one is durable when this returns; `wait` also waits for
+    /// its end (StartSyncExecution) and returns the final record.
+    pub async fn start_execution(
+        self: &Arc<Self>,
+        request: StartRequest,
+        wait: bool,
+    ) -> Result<ExecutionRecord, RuntimeError> {
+        let now = now_millis();
+        let seed = self.next_seed();
+        let mut env = VirtualEnvironment::new(now, seed);
+        let mut info = request.info;
+        info.max_history_events = self.config.max_history_events;
+        let arn: Arc<str> = Arc::from(info.execution_arn.as_str());
+        let record = ExecutionRecord {
+            arn: arn.to_string(),
+            state_machine_arn: info.state_machine_arn.clone(),
+            name: info.name.clone(),
+            workflow_type: request.workflow_type,
+            status: RunStatus::Running,
+            input: request.input_text,
+            output: None,
+            error: None,
+            cause: None,
+            started: now,
+            stopped: None,
+            definition: request.definition,
+            role_arn: info.role_arn.clone(),
+            revision_id: request.revision_id,
+            event_count: 0,
+        };
+        let (execution, commands) =
+            Execution::start(request.machine, info, request.input, &mut env);
+        let durable = request.workflow_type == WorkflowType::Standard;
+        let mut live = Live {
+            arn: Arc::clone(&arn),
+            execution,
+            record,
+            next_seq: 1,
+            durable,
+            waiters: Vec::new(),
+            finished: false,
+        };
+        let events = stored_events(live.execution.events(), 0);
+        let outcome = outcome_of(&live.execution, now);
+        if durable {
+            let created = live.record.clone();
+            self.committer
+                .commit(vec![
+                    Write::CreateExecution(created),
+                    Write::AppendStep {
+                        execution_arn: arn.to_string(),
+                        journal: Some(JournalEntry {
+                            seq: 0,
+                            at: now,
+                            seed,
+                            signal: journal::START.to_owned(),
+                        }),
+                        events,
+                        outcome: outcome.clone(),
+                    },
+                ])
+                .await?;
+        }
+        apply_outcome(
+            &mut live.record,
+            live.execution.events().len(),
+            outcome.as_ref(),
+        );
+        let waiter = if wait {
+            let (send, receive) = oneshot::channel();
+            live.waiters.push(send);
+            Some(receive)
+        } else {
+            None
+        };
+        let started = live.record.clone();
+        let shared = Arc::new(tokio::sync::Mutex::new(live));
+        {
+            let mut guard = shared.lock().await;
+            self.lock_live()
+                .insert(Arc::clone(&arn), Arc::clone(&shared));
+            self.act(&mut guard, commands, now);
+            if !guard.execution.status().is_running() {
+                self.finish(&mut guard).await;
+            }
+        }
+        match waiter {
+            Some(receive) => Ok(receive.await.unwrap_or(started)),
+            None => Ok(started),
+        }
+    }
+
+    /// Delivers a signal to a running execution; returns false when it is not running here.
+    pub async fn deliver(self: &Arc<Self>, arn: &str, signal: Signal) -> bool {
+        let shared = self.lock_live().get(arn).cloned();
+        let Some(shared) = shared else {
+            return false;
+        };
+        let mut live = shared.lock().await;
+        if live.finished {
+            return false;
+        }
+        if let Err(error) = self.step(&mut live, signal).await {
+            tracing::error!(execution = %live.arn, %error, "a step could not be stored; reloading the execution from the store");
+            let arn = Arc::clone(&live.arn);
+            live.finished = true;
+            self.lock_live().remove(&arn);
+            if let Some(timers) = self.timers.get() {
+                timers.cancel_all(Arc::clone(&arn));
+            }
+            drop(live);
+            if let Ok(Some(record)) = self.store.execution(&arn)
+                && let Err(error) = self.resume(record).await
+            {
+                tracing::error!(execution = %arn, %error, "could not reload the execution");
+            }
+            return false;
+        }
+        true
+    }
+
+    /// Stops a running execution (StopExecution); returns the stop time, or `None` when it is
+    /// not running here.
+    pub async fn stop(
+        self: &Arc<Self>,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<Option<Millis>, RuntimeError> {
+        let shared = self.lock_live().get(arn).cloned();
+        let Some(shared) = shared else {
+            return Ok(None);
+        };
+        let mut live = shared.lock().await;
+        if live.finished {
+            return Ok(None);
+        }
+        self.step(&mut live, Signal::Stop { error, cause }).await?;
+        Ok(live.record.stopped)
+    }
+
+    /// Runs one signal through the engine, stores the step, then acts on it.
+    async fn step(self: &Arc<Self>, live: &mut Live, signal: Signal) -> Result<(), RuntimeError> {
+        let now = now_millis();
+        let seed = self.next_seed();
+        let mut env = VirtualEnvironment::new(now, seed);
+        let before = live.execution.events().len();
+        let journal_text = live.durable.then(|| journal::encode(&signal));
+        let commands = live.execution.signal(signal, &mut env);
+        let outcome = outcome_of(&live.execution, now);
+        if let Some(journal_text) = journal_text {
+            let events = stored_events(live.execution.events(), before);
+            self.committer
+                .commit(vec![Write::AppendStep {
+                    execution_arn: live.arn.to_string(),
+                    journal: Some(JournalEntry {
+                        seq: live.next_seq,
+                        at: now,
+                        seed,
+                        signal: journal_text,
+                    }),
+                    events,
+                    outcome: outcome.clone(),
+                }])
+                .await?;
+            live.next_seq += 1;
+        }
+        apply_outcome(
+            &mut live.record,
+            live.execution.events().len(),
+            outcome.as_ref(),
+        );
+        self.act(live, commands, now);
+        if !live.execution.status().is_running() {
+            self.finish(live).await;
+        }
+        Ok(())
+    }
+
+    /// Carries out the engine's commands.
+    fn act(self: &Arc<Self>, live: &mut Live, commands: Vec<Command>, now: Millis) {
+        let Some(timers) = self.timers.get() else {
+            return;
+        };
+        for command in commands {
+            match command {
+                Command::StartTimer { timer, due } => {
+                    timers.schedule(Arc::clone(&live.arn), timer, self.fire_time(now, due));
+                }
+                Command::CancelTimer { timer } => timers.cancel(Arc::clone(&live.arn), timer),
+                Command::RunTask {
+                    task,
+                    resource,
+                    parameters,
+                    ..
+                } => {
+                    let runtime = Arc::clone(self);
+                    let arn = Arc::clone(&live.arn);
+                    tokio::spawn(async move {
+                        let signal = match NoIntegrations.run(&resource, &parameters) {
+                            Ok(output) => Signal::TaskSucceeded { task, output },
+                            Err(failure) => Signal::TaskFailed { task, failure },
+                        };
+                        runtime.deliver(&arn, signal).await;
+                    });
+                }
+            }
+        }
+    }
+
+    /// When a timer the engine wants at `due` (engine time, decided at `now`) fires on the wall
+    /// clock, after the wait-time scale.
+    fn fire_time(&self, now: Millis, due: Millis) -> Millis {
+        let delay = (due - now).max(0) as f64 * self.config.wait_time_scale;
+        now + delay as Millis
+    }
+
+    /// The execution ended: forget it, and record an EXPRESS one's outcome.
+    async fn finish(&self, live: &mut Live) {
+        live.finished = true;
+        self.lock_live().remove(&live.arn);
+        if let Some(timers) = self.timers.get() {
+            timers.cancel_all(Arc::clone(&live.arn));
+        }
+        if !live.durable {
+            let mut created = live.record.clone();
+            created.event_count = 0;
+            created.status = RunStatus::Running;
+            let outcome = outcome_of(
+                &live.execution,
+                live.record.stopped.unwrap_or_else(now_millis),
+            );
+            let writes = vec![
+                Write::CreateExecution(created),
+                Write::AppendStep {
+                    execution_arn: live.arn.to_string(),
+                    journal: None,
+                    events: stored_events(live.execution.events(), 0),
+                    outcome,
+                },
+            ];
+            if let Err(error) = self.committer.commit(writes).await {
+                tracing::warn!(execution = %live.arn, %error, "could not record an EXPRESS execution's outcome");
+            }
+        }
+        for waiter in live.waiters.drain(..) {
+            let _ = waiter.send(live.record.clone());
+        }
+    }
+
+    /// Rebuilds every running STANDARD execution from the store (after a restart).
+    pub async fn recover(self: &Arc<Self>) -> Result<usize, RuntimeError> {
+        let running = self.store.running()?;
+        let count = running.len();
+        for record in running {
+            let arn = record.arn.clone();
+            if let Err(error) = self.resume(record).await {
+                tracing::error!(execution = %arn, %error, "could not resume the execution");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Replays one execution's journal and continues it: pending timers are scheduled again
+    /// (overdue ones fire at once) and pending tasks run again.
+    async fn resume(self: &Arc<Self>, record: ExecutionRecord) -> Result<(), RuntimeError> {
+        let journal_entries = self.store.journal(&record.arn)?;
+        let machine_type = match record.workflow_type {
+            WorkflowType::Standard => StateMachineType::Standard,
+            WorkflowType::Express => StateMachineType::Express,
+        };
+        let parsed = parse_definition(
+            &record.definition,
+            ValidateOptions {
+                state_machine_type: machine_type,
+                format: SourceFormat::Json,
+            },
+        );
+        let Some(machine) = parsed.state_machine else {
+            tracing::error!(execution = %record.arn, "the stored definition no longer parses");
+            return Ok(());
+        };
+        let machine = Arc::new(machine);
+        let mut info = execution_info(&record);
+        info.max_history_events = self.config.max_history_events;
+        let input: Value = serde_json::from_str(&record.input).unwrap_or(Value::Null);
+        let mut execution: Option<Execution> = None;
+        let mut timers: HashMap<TimerId, Millis> = HashMap::new();
+        let mut tasks: HashMap<u64, Command> = HashMap::new();
+        let mut next_seq = 0;
+        for entry in &journal_entries {
+            let mut env = VirtualEnvironment::new(entry.at, entry.seed);
+            let commands = match (journal::decode(&entry.signal), execution.as_mut()) {
+                (Some(Entry::Start), None) => {
+                    let (started, commands) = Execution::start(
+                        Arc::clone(&machine),
+                        info.clone(),
+                        input.clone(),
+                        &mut env,
+                    );
+                    execution = Some(started);
+                    commands
+                }
+                (Some(Entry::Signal(signal)), Some(execution)) => {
+                    match &signal {
+                        Signal::TimerFired { timer } => {
+                            timers.remove(timer);
+                        }
+                        Signal::TaskSucceeded { task, .. } | Signal::TaskFailed { task, .. } => {
+                            tasks.remove(task);
+                        }
+                        Signal::Stop { .. } => {}
+                    }
+                    execution.signal(signal, &mut env)
+                }
+                _ => {
+                    tracing::error!(execution = %record.arn, seq = entry.seq, "unreadable journal entry");
+                    return Ok(());
+                }
+            };
+            next_seq = entry.seq + 1;
+            for command in commands {
+                match command {
+                    Command::StartTimer { timer, due } => {
+                        timers.insert(timer, self.fire_time(entry.at, due));
+                    }
+                    Command::CancelTimer { timer } => {
+                        timers.remove(&timer);
+                    }
+                    Command::RunTask { task, .. } => {
+                        tasks.insert(task, command);
+                    }
+                }
+            }
+        }
+        let Some(execution) = execution else {
+            tracing::error!(execution = %record.arn, "the journal has no start");
+            return Ok(());
+        };
+        if execution.events().len() as u64 != record.event_count {
+            tracing::error!(
+                execution = %record.arn,
+                replayed = execution.events().len(),
+                stored = record.event_count,
+                "replay does not reproduce the stored history"
+            );
+        }
+        let arn: Arc<str> = Arc::from(record.arn.as_str());
+        let shared = Arc::new(tokio::sync::Mutex::new(Live {
+            arn: Arc::clone(&arn),
+            execution,
+            record,
+            next_seq,
+            durable: true,
+            waiters: Vec::new(),
+            finished: false,
+        }));
+        self.lock_live()
+            .insert(Arc::clone(&arn), Arc::clone(&shared));
+        if let Some(service) = self.timers.get() {
+            for (timer, fire_at) in timers {
+                service.schedule(Arc::clone(&arn), timer, fire_at);
+            }
+        }
+        let mut guard = shared.lock().await;
+        let mut pending: Vec<(u64, Command)> = tasks.into_iter().collect();
+        pending.sort_by_key(|(task, _)| *task);
+        self.act(
+            &mut guard,
+            pending.into_iter().map(|(_, c)| c).collect(),
+            now_millis(),
+        );
+        Ok(())
+    }
+}
+
+/// The names and ARNs of a stored execution.
+fn execution_info(record: &ExecutionRecord) -> ExecutionInfo {
+    let fields: Vec<&str> = record.arn.split(':').collect();
+    let region = fields.get(3).copied().unwrap_or("us-east-1");
+    let account = fields.get(4).copied().unwrap_or("123456789012");
+    let machine_name = record
+        .state_machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default();
+    let mut info = ExecutionInfo::new(
+        account,
+        region,
+        machine_name,
+        &record.name,
+        &record.role_arn,
+    );
+    info.execution_arn.clone_from(&record.arn);
+    info.state_machine_arn.clone_from(&record.state_machine_arn);
+    info
+}
+
+/// Events from index `from` on, in their stored (wire) form.
+fn stored_events(events: &[baton_engine::HistoryEvent], from: usize) -> Vec<StoredEvent> {
+    events
+        .iter()
+        .skip(from)
+        .map(|event| StoredEvent {
+            id: event.id,
+            body: event.to_wire(true).to_string(),
+        })
+        .collect()
+}
+
+/// How the execution ended, when it has.
+fn outcome_of(execution: &Execution, now: Millis) -> Option<ExecutionOutcome> {
+    let (status, output, error, cause) = match execution.status() {
+        ExecutionStatus::Running => return None,
+        ExecutionStatus::Succeeded(output) => {
+            (RunStatus::Succeeded, Some(payload_text(output)), None, None)
+        }
+        ExecutionStatus::Failed(failure) => (
+            RunStatus::Failed,
+            None,
+            non_empty(&failure.error),
+            non_empty(&failure.cause),
+        ),
+        // AWS's DescribeExecution of a timed-out execution has no error or cause (the
+        // ExecutionTimedOut event carries `States.Timeout`).
+        ExecutionStatus::TimedOut(_) => (RunStatus::TimedOut, None, None, None),
+        ExecutionStatus::Aborted => {
+            let (error, cause) = match execution.events().last().map(|e| &e.details) {
+                Some(EventDetails::ExecutionAborted { error, cause }) => {
+                    (error.clone(), cause.clone())
+                }
+                _ => (None, None),
+            };
+            (RunStatus::Aborted, None, error, cause)
+        }
+    };
+    let stopped = execution.events().last().map_or(now, |e| e.timestamp);
+    Some(ExecutionOutcome {
+        status,
+        output,
+        error,
+        cause,
+        stopped,
+    })
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn apply_outcome(record: &mut ExecutionRecord, events: usize, outcome: Option<&ExecutionOutcome>) {
+    record.event_count = events as u64;
+    if let Some(outcome) = outcome {
+        record.status = outcome.status;
+        record.output.clone_from(&outcome.output);
+        record.error.clone_from(&outcome.error);
+        record.cause.clone_from(&outcome.cause);
+        record.stopped = Some(outcome.stopped);
+    }
+}
