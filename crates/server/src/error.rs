@@ -36,6 +36,7 @@ impl ApiError {
             "SerializationException"
             | "UnknownOperationException"
             | "InternalFailure"
+            | "RequestEntityTooLargeException"
             | "MissingAuthenticationTokenException" => "com.amazon.coral.service",
             _ => SFN,
         };
@@ -175,6 +176,15 @@ impl ApiError {
             "TooManyTags",
             format!("Too many tags for resource: '{arn}'"),
         )
+    }
+
+    /// The request body is larger than the server takes.
+    pub fn too_large() -> Self {
+        Self {
+            code: "RequestEntityTooLargeException",
+            message: "Request entity too large".to_owned(),
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+        }
     }
 
     /// `ServiceUnavailable`: the store could not take the write (e.g. the disk is full).

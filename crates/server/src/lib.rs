@@ -9,7 +9,7 @@ pub mod runtime;
 use crate::api::App;
 use crate::runtime::{Runtime, RuntimeConfig};
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +66,7 @@ pub async fn build(
     }
     let router = Router::new()
         .route("/", post(handle))
-        .layer(DefaultBodyLimit::max(config.max_request_bytes))
+        .layer(DefaultBodyLimit::disable())
         .with_state(Arc::clone(&app));
     Ok((router, app))
 }
@@ -89,11 +89,14 @@ pub async fn bind(address: &str) -> std::io::Result<(tokio::net::TcpListener, So
     Ok((listener, local))
 }
 
-async fn handle(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let Ok(body) = axum::body::to_bytes(body, app.config.max_request_bytes).await else {
+        return error::ApiError::too_large().into_response();
+    };
     match api::dispatch(&app, target, &body).await {
         Ok(text) => (
             StatusCode::OK,

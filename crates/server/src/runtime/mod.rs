@@ -120,12 +120,27 @@ impl Runtime {
         });
         let weak: Weak<Self> = Arc::downgrade(&runtime);
         let timers = Timers::start(
-            Arc::new(move |execution: Arc<str>, timer: TimerId| {
-                if let Some(runtime) = weak.upgrade() {
+            Arc::new(move |due: Vec<(Arc<str>, TimerId)>| {
+                let Some(runtime) = weak.upgrade() else {
+                    return;
+                };
+                // One task per execution delivers its timers in due order; executions run in
+                // parallel.
+                let mut per_execution: Vec<(Arc<str>, Vec<TimerId>)> = Vec::new();
+                for (execution, timer) in due {
+                    match per_execution.iter_mut().find(|(e, _)| *e == execution) {
+                        Some((_, timers)) => timers.push(timer),
+                        None => per_execution.push((execution, vec![timer])),
+                    }
+                }
+                for (execution, timers) in per_execution {
+                    let runtime = Arc::clone(&runtime);
                     tokio::spawn(async move {
-                        runtime
-                            .deliver(&execution, Signal::TimerFired { timer })
-                            .await;
+                        for timer in timers {
+                            runtime
+                                .deliver(&execution, Signal::TimerFired { timer })
+                                .await;
+                        }
                     });
                 }
             }),
@@ -356,6 +371,7 @@ impl Runtime {
         let Some(timers) = self.timers.get() else {
             return;
         };
+        let mut tasks = Vec::new();
         for command in commands {
             match command {
                 Command::StartTimer { timer, due } => {
@@ -367,19 +383,25 @@ impl Runtime {
                     resource,
                     parameters,
                     ..
-                } => {
-                    let runtime = Arc::clone(self);
-                    let arn = Arc::clone(&live.arn);
-                    tokio::spawn(async move {
-                        let signal = match NoIntegrations.run(&resource, &parameters) {
-                            Ok(output) => Signal::TaskSucceeded { task, output },
-                            Err(failure) => Signal::TaskFailed { task, failure },
-                        };
-                        runtime.deliver(&arn, signal).await;
-                    });
-                }
+                } => tasks.push((task, resource, parameters)),
             }
         }
+        if tasks.is_empty() {
+            return;
+        }
+        // The integrations available so far answer at once; one task reports them in the
+        // order the engine asked, so a run's history does not depend on thread timing.
+        let runtime = Arc::clone(self);
+        let arn = Arc::clone(&live.arn);
+        tokio::spawn(async move {
+            for (task, resource, parameters) in tasks {
+                let signal = match NoIntegrations.run(&resource, &parameters) {
+                    Ok(output) => Signal::TaskSucceeded { task, output },
+                    Err(failure) => Signal::TaskFailed { task, failure },
+                };
+                runtime.deliver(&arn, signal).await;
+            }
+        });
     }
 
     /// When a timer the engine wants at `due` (engine time, decided at `now`) fires on the wall
@@ -532,6 +554,9 @@ impl Runtime {
         self.lock_live()
             .insert(Arc::clone(&arn), Arc::clone(&shared));
         if let Some(service) = self.timers.get() {
+            // In due order, and in start order for equal times, as the engine would fire them.
+            let mut timers: Vec<(TimerId, Millis)> = timers.into_iter().collect();
+            timers.sort_by_key(|(timer, fire_at)| (*fire_at, *timer));
             for (timer, fire_at) in timers {
                 service.schedule(Arc::clone(&arn), timer, fire_at);
             }

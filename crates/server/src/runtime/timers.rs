@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Called when a timer is due: (execution ARN, timer).
-pub type FireFn = Arc<dyn Fn(Arc<str>, TimerId) + Send + Sync>;
+/// Called with the timers that are due, in due order: (execution ARN, timer).
+pub type FireFn = Arc<dyn Fn(Vec<(Arc<str>, TimerId)>) + Send + Sync>;
 
 enum Message {
     Schedule {
@@ -101,8 +101,9 @@ impl Pending {
 async fn run(mut receiver: mpsc::UnboundedReceiver<Message>, fire: FireFn, now: fn() -> Millis) {
     let mut pending = Pending::default();
     loop {
-        // Fire everything due.
+        // Fire everything due, in one batch so that an execution gets its due timers in order.
         let current = now();
+        let mut batch = Vec::new();
         while let Some(entry) = pending.due.first_entry() {
             if entry.key().0 > current {
                 break;
@@ -115,7 +116,10 @@ async fn run(mut receiver: mpsc::UnboundedReceiver<Message>, fire: FireFn, now: 
                     pending.by_execution.remove(&execution);
                 }
             }
-            fire(execution, timer);
+            batch.push((execution, timer));
+        }
+        if !batch.is_empty() {
+            fire(batch);
         }
         let next = pending.due.keys().next().map(|(at, _)| *at);
         let message = match next {
