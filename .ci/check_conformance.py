@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks a conformance run.py JUnit report against the checked-in list of known failures.
+"""Checks a conformance run.py JUnit report against the checked-in lists of known failures
+(usage: check_conformance.py REPORT LIST [LIST ...]).
 
 Every case must pass except those listed (each with its reason), and every listed case must
 still fail (so the list stays true). Prints 'N passed, M failed, K skipped' where K counts the
@@ -8,14 +9,15 @@ listed known failures plus the cases run.py skipped, and exits 1 on any unexpect
 import sys
 import xml.etree.ElementTree as ET
 
-report_path, list_path = sys.argv[1], sys.argv[2]
+report_path, list_paths = sys.argv[1], sys.argv[2:]
 known = {}
-with open(list_path, encoding="utf-8") as fh:
-    for line in fh:
-        line = line.rstrip("\n")
-        if line and not line.startswith("#"):
-            case_id, _, why = line.partition("\t")
-            known[case_id] = why
+for list_path in list_paths:
+    with open(list_path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if line and not line.startswith("#"):
+                case_id, _, why = line.partition("\t")
+                known[case_id] = why
 
 passed = failed = skipped = 0
 for case in ET.parse(report_path).getroot().iter("testcase"):
