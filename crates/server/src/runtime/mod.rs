@@ -263,6 +263,14 @@ impl Runtime {
             None
         };
         let started = live.record.clone();
+        // Most short workflows end in their first step: nothing to keep, no timer, no task.
+        if commands.is_empty() && !live.execution.status().is_running() {
+            self.finish(&mut live).await;
+            return Ok(match waiter {
+                Some(receive) => receive.await.unwrap_or(started),
+                None => started,
+            });
+        }
         let shared = Arc::new(tokio::sync::Mutex::new(live));
         {
             let mut guard = shared.lock().await;
@@ -413,11 +421,11 @@ impl Runtime {
 
     /// The execution ended: forget it, and record an EXPRESS one's outcome.
     async fn finish(&self, live: &mut Live) {
-        live.finished = true;
-        self.lock_live().remove(&live.arn);
-        if let Some(timers) = self.timers.get() {
+        let was_live = self.lock_live().remove(&live.arn).is_some();
+        if was_live && let Some(timers) = self.timers.get() {
             timers.cancel_all(Arc::clone(&live.arn));
         }
+        live.finished = true;
         if !live.durable {
             let mut created = live.record.clone();
             created.event_count = 0;
