@@ -28,6 +28,10 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::oneshot;
 
+/// How long a step that could not be stored (e.g. the disk is full) waits before it is tried
+/// again, in milliseconds.
+const STORE_RETRY_MILLIS: Millis = 1000;
+
 /// The wall clock in milliseconds since the epoch.
 pub fn now_millis() -> Millis {
     SystemTime::now()
@@ -307,7 +311,7 @@ impl Runtime {
             }
             drop(live);
             if let Ok(Some(record)) = self.store.execution(&arn)
-                && let Err(error) = self.resume(record).await
+                && let Err(error) = self.resume(record, STORE_RETRY_MILLIS).await
             {
                 tracing::error!(execution = %arn, %error, "could not reload the execution");
             }
@@ -458,7 +462,7 @@ impl Runtime {
         let count = running.len();
         for record in running {
             let arn = record.arn.clone();
-            if let Err(error) = self.resume(record).await {
+            if let Err(error) = self.resume(record, 0).await {
                 tracing::error!(execution = %arn, %error, "could not resume the execution");
             }
         }
@@ -467,7 +471,13 @@ impl Runtime {
 
     /// Replays one execution's journal and continues it: pending timers are scheduled again
     /// (overdue ones fire at once) and pending tasks run again.
-    async fn resume(self: &Arc<Self>, record: ExecutionRecord) -> Result<(), RuntimeError> {
+    /// Timers fire no sooner than `delay` ms from now (a step that could not be stored is tried
+    /// again after a pause, not in a busy loop).
+    async fn resume(
+        self: &Arc<Self>,
+        record: ExecutionRecord,
+        delay: Millis,
+    ) -> Result<(), RuntimeError> {
         let journal_entries = self.store.journal(&record.arn)?;
         let machine_type = match record.workflow_type {
             WorkflowType::Standard => StateMachineType::Standard,
@@ -563,7 +573,11 @@ impl Runtime {
             .insert(Arc::clone(&arn), Arc::clone(&shared));
         if let Some(service) = self.timers.get() {
             // In due order, and in start order for equal times, as the engine would fire them.
-            let mut timers: Vec<(TimerId, Millis)> = timers.into_iter().collect();
+            let earliest = now_millis() + delay;
+            let mut timers: Vec<(TimerId, Millis)> = timers
+                .into_iter()
+                .map(|(timer, fire_at)| (timer, fire_at.max(earliest)))
+                .collect();
             timers.sort_by_key(|(timer, fire_at)| (*fire_at, *timer));
             for (timer, fire_at) in timers {
                 service.schedule(Arc::clone(&arn), timer, fire_at);
