@@ -201,7 +201,11 @@ fn reads_context(call: &IntrinsicCall) -> bool {
     })
 }
 
-/// Evaluates an intrinsic call; failures keep the error name the intrinsic error maps to.
+/// Evaluates an intrinsic call. A failure is `States.Runtime` with AWS's cause, which quotes
+/// the whole call: "… There was an error while evaluating the intrinsic function: <call>.
+/// Invalid arguments in States.<Fn>" or, for a path argument that matches nothing, "… The
+/// function '<call>' had the following error: The JsonPath argument for the field '$.x' could
+/// not be found in the input '…'".
 fn intrinsic(call: &IntrinsicCall, input: &Value, env: &mut Env) -> Result<Value, Failure> {
     let context = if reads_context(call) {
         env.context.get()
@@ -214,7 +218,7 @@ fn intrinsic(call: &IntrinsicCall, input: &Value, env: &mut Env) -> Result<Value
                 error.error_name(),
                 env.state_name,
                 env.entered_event_id,
-                &error,
+                error.runtime_cause(call.as_str()),
             )
         })
 }
@@ -619,8 +623,17 @@ mod tests {
             ),
             (
                 json!({"v.$": "States.ArrayGetItem(States.Array(1), 5)"}),
-                "States.IntrinsicFailure",
-                String::new(),
+                "States.Runtime",
+                format!(
+                    "{PREFIX}There was an error while evaluating the intrinsic function: States.ArrayGetItem(States.Array(1), 5). Invalid arguments in States.ArrayGetItem"
+                ),
+            ),
+            (
+                json!({"v.$": "States.Format('{}', $.missing)"}),
+                "States.Runtime",
+                format!(
+                    "{PREFIX}The function 'States.Format('{{}}', $.missing)' had the following error: The JsonPath argument for the field '$.missing' could not be found in the input '{{\"int-literal\":0}}'"
+                ),
             ),
         ];
         for (t, error, cause) in cases {

@@ -66,7 +66,8 @@ pub mod names {
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
     /// No Choice rule matched and there is no Default.
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
-    /// An intrinsic function failed.
+    /// Predefined by the language for a failed intrinsic function; AWS reports intrinsic
+    /// failures as `States.Runtime` instead, and so does Baton, so nothing raises it.
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// `ResultPath` could not be applied to the input.
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";

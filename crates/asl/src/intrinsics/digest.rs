@@ -1,5 +1,5 @@
 //! Byte-level helpers for `States.Hash`, `States.Base64Encode` and `States.Base64Decode`, on
-//! the RustCrypto hash crates and `base64`.
+//! the RustCrypto hash crates and `base64` (encoding; decoding is lenient, like AWS).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -46,7 +46,35 @@ pub(super) fn base64_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
-/// Decodes standard base64 (padding required); `None` when the text is not base64.
-pub(super) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    STANDARD.decode(text).ok()
+/// Decodes base64 as leniently as AWS does (it behaves like Apache Commons Codec): characters
+/// outside the alphabet (standard or URL-safe) are skipped, the first `=` ends the data, and an
+/// unpadded tail of 2 or 3 characters gives 1 or 2 bytes (a lone trailing character is dropped).
+pub(super) fn base64_decode_lenient(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    let mut bits: u32 = 0;
+    let mut count = 0usize;
+    for byte in text.bytes() {
+        let sextet = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(sextet);
+        count += 1;
+        if count == 4 {
+            out.extend([(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            bits = 0;
+            count = 0;
+        }
+    }
+    match count {
+        2 => out.push((bits >> 4) as u8),
+        3 => out.extend([(bits >> 10) as u8, (bits >> 2) as u8]),
+        _ => {}
+    }
+    out
 }

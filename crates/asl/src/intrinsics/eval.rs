@@ -1,15 +1,24 @@
 //! Runtime evaluation of parsed intrinsic calls against the state input, the context
-//! object and workflow variables.
+//! object and workflow variables. Every failure is AWS's: "Invalid arguments in States.<Fn>"
+//! for a wrong argument count, type or range, and the special texts of `States.Format`,
+//! `States.JsonToString` and `States.StringToJson`.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-use super::check::{HASH_ALGORITHMS, MAX_RANGE_ITEMS, java_round};
-use super::digest;
-use super::{FormatPiece, IntrinsicArg, IntrinsicCall, IntrinsicError, IntrinsicFunction};
+use serde_json::{Map, Number, Value};
+
+use super::java::{JavaRandom, hash_set_order};
+use super::{
+    FormatPiece, IntrinsicArg, IntrinsicCall, IntrinsicError, IntrinsicFunction, TemplateBuilder,
+    digest, jackson,
+};
 use crate::path::{PathError, PathRoot};
 
-/// Longest string `States.Base64Encode`/`Decode`/`Hash` accept (AWS limit).
+/// Longest string (in UTF-16 units, as Java counts) `States.Base64Encode`/`Decode`/`Hash` accept.
 const MAX_DATA_CHARS: usize = 10_000;
+
+/// Largest array `States.ArrayRange` may produce.
+const MAX_RANGE_ITEMS: i64 = 1000;
 
 /// Source of randomness for `States.UUID` and `States.MathRandom` (injectable for tests).
 pub trait RandomSource {
@@ -19,23 +28,11 @@ pub trait RandomSource {
     fn next_u64(&mut self) -> u64;
 }
 
-/// SplitMix64, used for seeded `States.MathRandom` so the same seed gives the same number.
-struct SplitMix64(u64);
-
-impl RandomSource for SplitMix64 {
-    fn uuid_v4_bytes(&mut self) -> [u8; 16] {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.next_u64().to_le_bytes());
-        bytes[8..].copy_from_slice(&self.next_u64().to_le_bytes());
-        bytes
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+/// "Invalid arguments in States.<Fn>", AWS's cause for a bad argument count, type or value.
+fn invalid(function: IntrinsicFunction) -> IntrinsicError {
+    IntrinsicError::Failure {
+        function,
+        message: format!("Invalid arguments in {function}"),
     }
 }
 
@@ -75,21 +72,37 @@ impl IntrinsicCall {
 }
 
 fn evaluate_arg(arg: &IntrinsicArg, env: &mut Env<'_>) -> Result<Value, IntrinsicError> {
-    match arg {
-        IntrinsicArg::Literal(value) => Ok(value.clone()),
-        IntrinsicArg::Call(call) => evaluate_call(call, env),
-        IntrinsicArg::Path(path) => match path.root() {
-            PathRoot::Input => Ok(path.evaluate(env.input)?),
-            PathRoot::Context => Ok(path.evaluate(env.context)?),
-            PathRoot::Variable(name) => {
-                let value = (env.vars)(name).ok_or_else(|| PathError::NotFound {
-                    path: path.as_str().to_string(),
-                    detail: format!("the variable '{name}' is not defined"),
-                })?;
-                Ok(path.evaluate(&value)?)
-            }
+    let path = match arg {
+        IntrinsicArg::Literal(value) => return Ok(value.clone()),
+        IntrinsicArg::Call(call) => return evaluate_call(call, env),
+        IntrinsicArg::Path(path) => path,
+    };
+    let found = match path.root() {
+        PathRoot::Input => path.evaluate(env.input),
+        PathRoot::Context => path.evaluate(env.context),
+        PathRoot::Variable(name) => match (env.vars)(name) {
+            Some(value) => path.evaluate(&value),
+            None => Err(PathError::NotFound {
+                path: path.as_str().to_string(),
+                detail: format!("the variable '{name}' is not defined"),
+            }),
         },
-    }
+    };
+    found.map_err(|error| match error {
+        PathError::NotFound { .. } => IntrinsicError::ArgumentNotFound {
+            path: path.as_str().to_string(),
+            input: env.input.to_string(),
+        },
+        other => IntrinsicError::PathFailed(other),
+    })
+}
+
+/// The arguments when there are exactly `N` of them.
+fn exactly<const N: usize>(
+    function: IntrinsicFunction,
+    args: &[Value],
+) -> Result<&[Value; N], IntrinsicError> {
+    args.try_into().map_err(|_| invalid(function))
 }
 
 fn evaluate_call(call: &IntrinsicCall, env: &mut Env<'_>) -> Result<Value, IntrinsicError> {
@@ -98,29 +111,39 @@ fn evaluate_call(call: &IntrinsicCall, env: &mut Env<'_>) -> Result<Value, Intri
         args.push(evaluate_arg(arg, env)?);
     }
     let function = call.function;
-    let arg = |index: usize| args.get(index).unwrap_or(&Value::Null);
     match function {
         IntrinsicFunction::Format => format(call, &args),
         IntrinsicFunction::StringToJson => {
-            let text = expect_str(function, arg(0), 1)?;
-            // AWS (Jackson) reads blank text as null.
-            if text.trim().is_empty() {
-                return Ok(Value::Null);
-            }
-            serde_json::from_str(text)
-                .map_err(|e| fail(function, format!("the string is not valid JSON: {e}")))
+            let [Value::String(text)] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            jackson::parse(text).map_err(|detail| {
+                fail(
+                    function,
+                    format!(
+                        "Cannot convert String to Json in States.StringToJson, caused by: {detail}"
+                    ),
+                )
+            })
         }
-        IntrinsicFunction::JsonToString => serde_json::to_string(arg(0))
-            .map(Value::String)
-            .map_err(|e| fail(function, e.to_string())),
+        IntrinsicFunction::JsonToString => {
+            let [value] = exactly(function, &args).map_err(|_| {
+                fail(
+                    function,
+                    "Invalid arguments in States.JsonToString: only a single argument is allowed.",
+                )
+            })?;
+            Ok(Value::String(value.to_string()))
+        }
         IntrinsicFunction::Array => Ok(Value::Array(args)),
         IntrinsicFunction::ArrayPartition => {
-            let items = expect_array(function, arg(0), 1)?;
-            let size = expect_integer(function, arg(1), 2)?;
-            let size = usize::try_from(size)
-                .ok()
+            let [Value::Array(items), size] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            let size = truncated_int(size)
+                .and_then(|size| usize::try_from(size).ok())
                 .filter(|size| *size > 0)
-                .ok_or_else(|| fail(function, "the chunk size must be a positive integer"))?;
+                .ok_or_else(|| invalid(function))?;
             Ok(Value::Array(
                 items
                     .chunks(size)
@@ -129,63 +152,71 @@ fn evaluate_call(call: &IntrinsicCall, env: &mut Env<'_>) -> Result<Value, Intri
             ))
         }
         IntrinsicFunction::ArrayContains => {
-            let items = expect_array(function, arg(0), 1)?;
-            Ok(Value::Bool(items.iter().any(|item| json_eq(item, arg(1)))))
+            let [Value::Array(items), target] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            let target = loose_text(target);
+            Ok(Value::Bool(
+                items.iter().any(|item| loose_text(item) == target),
+            ))
         }
-        IntrinsicFunction::ArrayRange => array_range(function, arg(0), arg(1), arg(2)),
+        IntrinsicFunction::ArrayRange => {
+            let [start, end, step] = exactly(function, &args)?;
+            array_range(function, start, end, step)
+        }
         IntrinsicFunction::ArrayGetItem => {
-            let items = expect_array(function, arg(0), 1)?;
-            let index = expect_integer(function, arg(1), 2)?;
-            usize::try_from(index)
-                .ok()
-                .and_then(|index| items.get(index))
-                .cloned()
-                .ok_or_else(|| {
-                    fail(
-                        function,
-                        format!(
-                            "index {index} is out of bounds for an array of length {}",
-                            items.len()
-                        ),
-                    )
-                })
-        }
-        IntrinsicFunction::ArrayLength => Ok(Value::from(expect_array(function, arg(0), 1)?.len())),
-        IntrinsicFunction::ArrayUnique => {
-            let items = expect_array(function, arg(0), 1)?;
-            let mut unique: Vec<Value> = Vec::new();
-            for item in items {
-                if !unique.iter().any(|seen| json_eq(seen, item)) {
-                    unique.push(item.clone());
-                }
+            let [Value::Array(items), index] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            let index = truncated_int(index)
+                .and_then(|index| usize::try_from(index).ok())
+                .ok_or_else(|| invalid(function))?;
+            match items.get(index) {
+                Some(item) => Ok(item.clone()),
+                // AWS returns null for any index into an empty array (and fails otherwise).
+                None if items.is_empty() => Ok(Value::Null),
+                None => Err(invalid(function)),
             }
-            Ok(Value::Array(unique))
+        }
+        IntrinsicFunction::ArrayLength => {
+            let [Value::Array(items)] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            Ok(Value::from(items.len()))
+        }
+        IntrinsicFunction::ArrayUnique => {
+            let [Value::Array(items)] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            Ok(Value::Array(hash_set_order(items)))
         }
         IntrinsicFunction::Base64Encode => {
-            let text = expect_data(function, arg(0))?;
+            let [Value::String(text)] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            let text = limited(function, text)?;
             Ok(Value::String(digest::base64_encode(text.as_bytes())))
         }
         IntrinsicFunction::Base64Decode => {
-            let text = expect_data(function, arg(0))?;
-            let bytes = digest::base64_decode(text)
-                .ok_or_else(|| fail(function, "the argument is not valid base64"))?;
-            String::from_utf8(bytes)
-                .map(Value::String)
-                .map_err(|_| fail(function, "the decoded data is not valid UTF-8"))
-        }
-        IntrinsicFunction::Hash => hash(function, arg(0), arg(1)),
-        IntrinsicFunction::JsonMerge => {
-            let (Value::Object(first), Value::Object(second)) = (arg(0), arg(1)) else {
-                return Err(fail(
-                    function,
-                    "the first two arguments must be JSON objects",
-                ));
+            let [Value::String(text)] = exactly(function, &args)? else {
+                return Err(invalid(function));
             };
-            if arg(2) != &Value::Bool(false) {
-                return Err(fail(
-                    function,
-                    "the third argument must be false: deep merge is not supported",
-                ));
+            let bytes = digest::base64_decode_lenient(limited(function, text)?);
+            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        IntrinsicFunction::Hash => {
+            let [data, algorithm] = exactly(function, &args)?;
+            hash(function, data, algorithm)
+        }
+        IntrinsicFunction::JsonMerge => {
+            let [Value::Object(first), Value::Object(second), deep] = exactly(function, &args)?
+            else {
+                return Err(invalid(function));
+            };
+            // Deep merging is not supported: a flag Jackson reads as true fails (the string
+            // 'false' is accepted, as on AWS).
+            if jackson_as_boolean(deep) {
+                return Err(invalid(function));
             }
             let mut merged: Map<String, Value> = first.clone();
             for (key, value) in second {
@@ -195,147 +226,110 @@ fn evaluate_call(call: &IntrinsicCall, env: &mut Env<'_>) -> Result<Value, Intri
         }
         IntrinsicFunction::MathRandom => math_random(function, &args, env),
         IntrinsicFunction::MathAdd => {
-            let a = expect_integer(function, arg(0), 1)?;
-            let b = expect_integer(function, arg(1), 2)?;
+            let [a, b] = exactly(function, &args)?;
+            let (Some(a), Some(b)) = (add_operand(a), add_operand(b)) else {
+                return Err(invalid(function));
+            };
             a.checked_add(b)
                 .map(Value::from)
-                .ok_or_else(|| fail(function, "the sum overflows"))
+                .ok_or_else(|| invalid(function))
         }
         IntrinsicFunction::StringSplit => {
-            let text = expect_str(function, arg(0), 1)?;
-            let delimiters = expect_str(function, arg(1), 2)?;
-            let parts = if delimiters.is_empty() {
-                vec![Value::String(text.to_string())]
-            } else {
+            let [Value::String(text), Value::String(delimiters)] = exactly(function, &args)? else {
+                return Err(invalid(function));
+            };
+            // Like java.util.StringTokenizer: the delimiter is a set of characters and empty
+            // tokens are dropped.
+            Ok(Value::Array(
                 text.split(|c: char| delimiters.contains(c))
                     .filter(|part| !part.is_empty())
                     .map(|part| Value::String(part.to_string()))
-                    .collect()
-            };
-            Ok(Value::Array(parts))
+                    .collect(),
+            ))
         }
-        IntrinsicFunction::Uuid => {
-            let mut bytes = env.rng.uuid_v4_bytes();
-            bytes[6] = (bytes[6] & 0x0F) | 0x40;
-            bytes[8] = (bytes[8] & 0x3F) | 0x80;
-            let hex = digest::hex(&bytes);
-            let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default();
-            Ok(Value::String(format!(
-                "{}-{}-{}-{}-{}",
-                part(0..8),
-                part(8..12),
-                part(12..16),
-                part(16..20),
-                part(20..32)
-            )))
-        }
+        // AWS ignores any arguments of States.UUID.
+        IntrinsicFunction::Uuid => Ok(Value::String(uuid(env.rng))),
     }
 }
 
-fn position_error(
-    function: IntrinsicFunction,
-    position: usize,
-    expected: &str,
-    value: &Value,
-) -> IntrinsicError {
-    fail(
-        function,
-        format!(
-            "argument {position} must be {expected}, but it is a {}",
-            crate::path::json_type_name(value)
-        ),
+fn uuid(rng: &mut dyn RandomSource) -> String {
+    let mut bytes = rng.uuid_v4_bytes();
+    bytes[6] = (bytes[6] & 0x0F) | 0x40;
+    bytes[8] = (bytes[8] & 0x3F) | 0x80;
+    let hex = digest::hex(&bytes);
+    let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default();
+    format!(
+        "{}-{}-{}-{}-{}",
+        part(0..8),
+        part(8..12),
+        part(12..16),
+        part(16..20),
+        part(20..32)
     )
 }
 
-fn expect_str(
-    function: IntrinsicFunction,
-    value: &Value,
-    position: usize,
-) -> Result<&str, IntrinsicError> {
-    value
-        .as_str()
-        .ok_or_else(|| position_error(function, position, "a string", value))
-}
-
-fn expect_data(function: IntrinsicFunction, value: &Value) -> Result<&str, IntrinsicError> {
-    let text = expect_str(function, value, 1)?;
-    if text.chars().count() > MAX_DATA_CHARS {
-        return Err(fail(
-            function,
-            format!("the input is longer than {MAX_DATA_CHARS} characters"),
-        ));
+/// A string no longer than [`MAX_DATA_CHARS`] UTF-16 units.
+fn limited(function: IntrinsicFunction, text: &str) -> Result<&str, IntrinsicError> {
+    if text.encode_utf16().count() > MAX_DATA_CHARS {
+        return Err(invalid(function));
     }
     Ok(text)
 }
 
-fn expect_array(
-    function: IntrinsicFunction,
-    value: &Value,
-    position: usize,
-) -> Result<&Vec<Value>, IntrinsicError> {
-    value
-        .as_array()
-        .ok_or_else(|| position_error(function, position, "an array", value))
-}
-
-/// Reads a number as an integer, rounding non-integers like Java's `Math.round`.
-fn expect_integer(
-    function: IntrinsicFunction,
-    value: &Value,
-    position: usize,
-) -> Result<i64, IntrinsicError> {
+/// A number argument of `ArrayPartition`, `ArrayRange`, `ArrayGetItem` and `MathRandom`: AWS
+/// truncates fractions toward zero (2.6 -> 2, -0.6 -> 0). `None` for a non-number or a value
+/// outside the 32-bit range.
+fn truncated_int(value: &Value) -> Option<i32> {
     let Value::Number(number) = value else {
-        return Err(position_error(function, position, "a number", value));
+        return None;
     };
-    if let Some(i) = number.as_i64() {
-        return Ok(i);
-    }
-    let rounded = number.as_f64().map(java_round).unwrap_or(f64::NAN);
-    if rounded.is_finite() && rounded.abs() < 9.0e15 {
-        Ok(rounded as i64)
-    } else {
-        Err(fail(
-            function,
-            format!("argument {position} is out of the integer range"),
-        ))
-    }
-}
-
-/// JSON equality where numbers compare by value (`1` equals `1.0`).
-fn json_eq(a: &Value, b: &Value) -> bool {
-    let mut stack = vec![(a, b)];
-    while let Some((x, y)) = stack.pop() {
-        match (x, y) {
-            (Value::Number(m), Value::Number(n)) => {
-                if crate::path::number_cmp(m, n) != Some(std::cmp::Ordering::Equal) {
-                    return false;
-                }
-            }
-            (Value::Array(xs), Value::Array(ys)) => {
-                if xs.len() != ys.len() {
-                    return false;
-                }
-                stack.extend(xs.iter().zip(ys.iter()));
-            }
-            (Value::Object(xm), Value::Object(ym)) => {
-                if xm.len() != ym.len() {
-                    return false;
-                }
-                for (key, xv) in xm {
-                    match ym.get(key) {
-                        Some(yv) => stack.push((xv, yv)),
-                        None => return false,
-                    }
-                }
-            }
-            _ => {
-                if x != y {
-                    return false;
-                }
-            }
+    match number.as_i64() {
+        Some(i) => i32::try_from(i).ok(),
+        None => {
+            let truncated = number.as_f64()?.trunc();
+            (f64::from(i32::MIN)..=f64::from(i32::MAX))
+                .contains(&truncated)
+                .then_some(truncated as i32)
         }
     }
-    true
+}
+
+/// An operand of `States.MathAdd`: an integer must fit 32 bits; a fraction is rounded like
+/// Java's `(int) Math.round(double)` (AWS: 1.6 + 2.7 = 5, 0.1 + 0.2 = 0). The cast wraps, which
+/// is what lets AWS add `1e309` (beyond the double range) and return a number.
+fn add_operand(value: &Value) -> Option<i32> {
+    let Value::Number(number) = value else {
+        return None;
+    };
+    if number.is_f64() {
+        let x = number.as_f64()?;
+        let floor = x.floor();
+        let rounded = if x - floor >= 0.5 { floor + 1.0 } else { floor };
+        // Saturating to i64 (as Java's Math.round), then the low 32 bits (as Java's int cast).
+        return Some((rounded as i64) as i32);
+    }
+    number.as_i64().and_then(|i| i32::try_from(i).ok())
+}
+
+/// Jackson's `JsonNode.asBoolean()`: true for `true`, the string "true" and non-zero integers.
+fn jackson_as_boolean(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.trim() == "true",
+        Value::Number(n) => n.as_i64().is_some_and(|i| i != 0) || n.as_u64().is_some(),
+        _ => false,
+    }
+}
+
+/// How `States.ArrayContains` compares values: scalars by their text (AWS finds the number
+/// 9007199254740991 in ["9007199254740991"] and `true` in ["true"], but not `false` in [0]),
+/// arrays and objects by their JSON text, so object key order matters ({"a","b"} is not
+/// {"b","a"}).
+fn loose_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
+    }
 }
 
 /// String rendering of a `States.Format` argument (objects/arrays in Java `toString` style).
@@ -384,39 +378,39 @@ fn format_value(value: &Value, out: &mut String) {
 
 fn format(call: &IntrinsicCall, args: &[Value]) -> Result<Value, IntrinsicError> {
     let function = IntrinsicFunction::Format;
-    let pieces: Vec<FormatPiece> = match call.format_template() {
-        Some(pieces) => pieces.to_vec(),
-        None => {
-            let template = expect_str(function, args.first().unwrap_or(&Value::Null), 1)?;
-            let mut pieces = Vec::new();
-            for (i, text) in template.split("{}").enumerate() {
-                if i > 0 {
-                    pieces.push(FormatPiece::Placeholder);
-                }
-                if !text.is_empty() {
-                    pieces.push(FormatPiece::Text(text.to_string()));
-                }
-            }
-            pieces
-        }
+    let Some((template, values)) = args.split_first() else {
+        return Err(invalid(function));
     };
-    let values = args.get(1..).unwrap_or_default();
-    let placeholders = pieces
-        .iter()
-        .filter(|piece| matches!(piece, FormatPiece::Placeholder))
-        .count();
+    let pieces: Cow<'_, [FormatPiece]> = match (call.format_template(), template) {
+        (Some(pieces), _) => Cow::Borrowed(pieces),
+        (None, Value::String(text)) => Cow::Owned(TemplateBuilder::split(text)),
+        (None, _) => return Err(invalid(function)),
+    };
+    let mut placeholders = 0;
+    for piece in pieces.iter() {
+        match piece {
+            FormatPiece::Placeholder => placeholders += 1,
+            FormatPiece::Unmatched('}') => {
+                return Err(fail(
+                    function,
+                    "Invalid template in States.Format: matching '{' not found for '}'.",
+                ));
+            }
+            FormatPiece::Unmatched(_) => {
+                return Err(fail(
+                    function,
+                    "Invalid template in States.Format: matching '}' not found for '{'.",
+                ));
+            }
+            FormatPiece::Text(_) => {}
+        }
+    }
     if placeholders != values.len() {
-        return Err(fail(
-            function,
-            format!(
-                "the template has {placeholders} placeholder(s) but {} argument(s) were given",
-                values.len()
-            ),
-        ));
+        return Err(invalid(function));
     }
     let mut out = String::new();
     let mut next = values.iter();
-    for piece in &pieces {
+    for piece in pieces.iter() {
         match piece {
             FormatPiece::Text(text) => out.push_str(text),
             FormatPiece::Placeholder => {
@@ -424,67 +418,61 @@ fn format(call: &IntrinsicCall, args: &[Value]) -> Result<Value, IntrinsicError>
                     format_value(value, &mut out);
                 }
             }
+            FormatPiece::Unmatched(_) => {}
         }
     }
     Ok(Value::String(out))
 }
 
+/// `States.ArrayRange`: bounds and step truncated; a zero step or more than 1000 items fails;
+/// a step pointing away from the end gives `[]`, equal bounds give `[start]`.
 fn array_range(
     function: IntrinsicFunction,
     start: &Value,
     end: &Value,
     step: &Value,
 ) -> Result<Value, IntrinsicError> {
-    let start = expect_integer(function, start, 1)?;
-    let end = expect_integer(function, end, 2)?;
-    let step = expect_integer(function, step, 3)?;
+    let (Some(start), Some(end), Some(step)) = (
+        truncated_int(start),
+        truncated_int(end),
+        truncated_int(step),
+    ) else {
+        return Err(invalid(function));
+    };
+    let (start, end, step) = (i64::from(start), i64::from(end), i64::from(step));
     if step == 0 {
-        return Err(fail(function, "the step must not be zero"));
+        return Err(invalid(function));
     }
-    let mut items = Vec::new();
-    let mut current = start;
-    while (step > 0 && current <= end) || (step < 0 && current >= end) {
-        if items.len() >= MAX_RANGE_ITEMS {
-            return Err(fail(
-                function,
-                "the range would contain more than 1000 elements",
-            ));
-        }
-        items.push(Value::from(current));
-        match current.checked_add(step) {
-            Some(next) => current = next,
-            None => break,
-        }
+    let count = if start == end {
+        1
+    } else if (end > start) != (step > 0) {
+        0
+    } else {
+        (end - start) / step + 1
+    };
+    if count > MAX_RANGE_ITEMS {
+        return Err(invalid(function));
     }
-    Ok(Value::Array(items))
+    Ok(Value::Array(
+        (0..count).map(|i| Value::from(start + i * step)).collect(),
+    ))
 }
 
+/// `States.Hash`: the data is a string, or any other value as its JSON text; at most 10,000
+/// characters; the algorithm name must match exactly.
 fn hash(
     function: IntrinsicFunction,
     data: &Value,
     algorithm: &Value,
 ) -> Result<Value, IntrinsicError> {
-    let text = match data {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+    let text = loose_text(data);
+    let text = limited(function, &text)?;
+    let Value::String(algorithm) = algorithm else {
+        return Err(invalid(function));
     };
-    if text.chars().count() > MAX_DATA_CHARS {
-        return Err(fail(
-            function,
-            format!("the input is longer than {MAX_DATA_CHARS} characters"),
-        ));
-    }
-    let algorithm = expect_str(function, algorithm, 2)?;
-    match hash_hex(text.as_bytes(), algorithm) {
-        Some(hex) => Ok(Value::String(hex)),
-        None => Err(fail(
-            function,
-            format!(
-                "unsupported algorithm '{algorithm}' (expected one of {})",
-                HASH_ALGORITHMS.join(", ")
-            ),
-        )),
-    }
+    hash_hex(text.as_bytes(), algorithm)
+        .map(Value::String)
+        .ok_or_else(|| invalid(function))
 }
 
 /// The lower-case hex digest of `bytes` with one of `States.Hash`'s algorithms (MD5, SHA-1,
@@ -501,28 +489,39 @@ pub fn hash_hex(bytes: &[u8], algorithm: &str) -> Option<String> {
     Some(digest::hex(&digest))
 }
 
+/// `States.MathRandom(start, end[, seed])`: `start + new java.util.Random(seed).nextInt(end -
+/// start)`, which reproduces every seeded value recorded on AWS. Bounds are truncated, the end
+/// is exclusive, and an empty or inverted range (or one wider than `Integer.MAX_VALUE`) fails.
+/// Without a seed, the seed comes from `rng`.
 fn math_random(
     function: IntrinsicFunction,
     args: &[Value],
     env: &mut Env<'_>,
 ) -> Result<Value, IntrinsicError> {
-    let null = Value::Null;
-    let start = expect_integer(function, args.first().unwrap_or(&null), 1)?;
-    let end = expect_integer(function, args.get(1).unwrap_or(&null), 2)?;
-    if start > end {
-        return Err(fail(function, "the start must not be greater than the end"));
-    }
-    let raw = match args.get(2) {
-        Some(seed) => {
-            let seed = expect_integer(function, seed, 3)?;
-            SplitMix64(u64::from_ne_bytes(seed.to_ne_bytes())).next_u64()
-        }
-        None => env.rng.next_u64(),
+    let (start, end, seed) = match args {
+        [start, end] => (start, end, None),
+        [start, end, seed] => (start, end, Some(seed)),
+        _ => return Err(invalid(function)),
     };
-    // Inclusive range [start, end]; the span fits in u128 for any i64 pair.
-    let span = (i128::from(end) - i128::from(start) + 1) as u128;
-    let offset = (u128::from(raw) % span) as i128;
-    i64::try_from(i128::from(start) + offset)
-        .map(Value::from)
-        .map_err(|_| fail(function, "the result is out of range"))
+    let (Some(start), Some(end)) = (truncated_int(start), truncated_int(end)) else {
+        return Err(invalid(function));
+    };
+    let bound = i32::try_from(i64::from(end) - i64::from(start))
+        .ok()
+        .filter(|bound| *bound > 0)
+        .ok_or_else(|| invalid(function))?;
+    let seed = match seed {
+        Some(Value::Number(number)) => seed_of(number),
+        Some(_) => return Err(invalid(function)),
+        None => i64::from_ne_bytes(env.rng.next_u64().to_ne_bytes()),
+    };
+    let offset = JavaRandom::new(seed).next_int(bound);
+    Ok(Value::from(i64::from(start) + i64::from(offset)))
+}
+
+/// A `long` seed: integers as they are, fractions truncated (saturating).
+fn seed_of(number: &Number) -> i64 {
+    number
+        .as_i64()
+        .unwrap_or_else(|| number.as_f64().map_or(0, |f| f.trunc() as i64))
 }

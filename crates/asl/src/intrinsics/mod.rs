@@ -1,10 +1,16 @@
 //! The 18 `States.*` intrinsic functions of JSONPath-language states: parsing of calls
-//! such as `States.Format('Hello {}', $.name)`, static checks (function name, arity,
-//! literal argument types, format placeholders, escapes) and evaluation.
+//! such as `States.Format('Hello {}', $.name)` and evaluation.
+//!
+//! Like AWS, only malformed call text is rejected when a definition is created (syntax,
+//! escapes, unknown function names, invalid paths, nesting depth). Argument counts, literal
+//! types, ranges, Format templates and hash algorithm names are checked when the call runs, and
+//! every run-time failure is `States.Runtime` with AWS's cause text. The behaviour follows
+//! outcomes recorded on AWS by the public tiny-asl-machine conformance catalog.
 
-mod check;
 mod digest;
 mod eval;
+mod jackson;
+mod java;
 mod parser;
 
 #[cfg(test)]
@@ -116,7 +122,8 @@ impl IntrinsicFunction {
             .find(|function| function.name() == name)
     }
 
-    /// Accepted argument counts: minimum and optional maximum.
+    /// Argument counts the function accepts at run time: minimum and optional maximum
+    /// (`States.UUID` ignores any arguments; other counts fail with `States.Runtime`).
     pub fn arity(self) -> (usize, Option<usize>) {
         match self {
             Self::Format => (1, None),
@@ -157,16 +164,74 @@ pub enum IntrinsicArg {
     Call(Box<IntrinsicCall>),
 }
 
-/// A piece of a literal `States.Format` template.
+/// A piece of a `States.Format` template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatPiece {
     /// Literal text (escapes already resolved, so `\{` is a plain `{` here).
     Text(String),
     /// An unescaped `{}` placeholder.
     Placeholder,
+    /// An unescaped `{` not directly followed by `}`, or an unescaped `}` that closes no `{`:
+    /// AWS fails the call at run time ("Invalid template in States.Format: …").
+    Unmatched(char),
 }
 
-/// A parsed and statically checked intrinsic function call.
+/// Builds `States.Format` template pieces: `{}` is a placeholder, any other unescaped brace is
+/// [`FormatPiece::Unmatched`]. The call parser feeds escaped braces of string literals as text;
+/// a template read from a path at run time has no escapes ([`TemplateBuilder::split`]).
+struct TemplateBuilder {
+    pieces: Vec<FormatPiece>,
+    text: String,
+}
+
+impl TemplateBuilder {
+    fn new() -> Self {
+        Self {
+            pieces: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// A literal character.
+    fn text(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    /// A piece other than text.
+    fn piece(&mut self, piece: FormatPiece) {
+        if !self.text.is_empty() {
+            self.pieces
+                .push(FormatPiece::Text(std::mem::take(&mut self.text)));
+        }
+        self.pieces.push(piece);
+    }
+
+    fn finish(mut self) -> Vec<FormatPiece> {
+        if !self.text.is_empty() {
+            self.pieces.push(FormatPiece::Text(self.text));
+        }
+        self.pieces
+    }
+
+    /// The pieces of a template string read at run time (no escapes).
+    fn split(template: &str) -> Vec<FormatPiece> {
+        let mut builder = Self::new();
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    builder.piece(FormatPiece::Placeholder);
+                }
+                '{' | '}' => builder.piece(FormatPiece::Unmatched(c)),
+                c => builder.text(c),
+            }
+        }
+        builder.finish()
+    }
+}
+
+/// A parsed intrinsic function call (well-formed; its arguments are checked when it runs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntrinsicCall {
     /// Which function is called.
@@ -177,7 +242,7 @@ pub struct IntrinsicCall {
     template: Option<Vec<FormatPiece>>,
 }
 
-/// Errors from parsing, checking or evaluating an intrinsic call.
+/// Errors from parsing an intrinsic call (definition time) or evaluating it (run time).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum IntrinsicError {
     /// The text is not a well-formed intrinsic call.
@@ -200,44 +265,6 @@ pub enum IntrinsicError {
         /// The unknown name as written.
         name: String,
     },
-    /// Wrong number of arguments.
-    #[error("Invalid intrinsic function call '{text}': {function} expects {expected} but {found} {} given", if *found == 1 { "was" } else { "were" })]
-    Arity {
-        /// The full call text.
-        text: String,
-        /// The function.
-        function: IntrinsicFunction,
-        /// Human-readable expectation, e.g. `2 arguments`.
-        expected: String,
-        /// How many were given.
-        found: usize,
-    },
-    /// A literal (or nested call result) has the wrong type for its position.
-    #[error(
-        "Invalid intrinsic function call '{text}': argument {position} of {function} {message}"
-    )]
-    ArgumentType {
-        /// The full call text.
-        text: String,
-        /// The function.
-        function: IntrinsicFunction,
-        /// 1-based argument position.
-        position: usize,
-        /// What is expected.
-        message: String,
-    },
-    /// A literal `States.Format` template's `{}` count differs from the argument count.
-    #[error(
-        "Invalid intrinsic function call '{text}': the States.Format template has {placeholders} '{{}}' placeholder(s) but {arguments} argument(s) follow it"
-    )]
-    FormatPlaceholders {
-        /// The full call text.
-        text: String,
-        /// Number of `{}` in the template.
-        placeholders: usize,
-        /// Number of arguments after the template.
-        arguments: usize,
-    },
     /// A path argument is not valid JSONPath.
     #[error("Invalid intrinsic function call '{text}': {source}")]
     InvalidPath {
@@ -255,15 +282,26 @@ pub enum IntrinsicError {
         /// The full call text.
         text: String,
     },
-    /// Evaluation failed (AWS `States.IntrinsicFailure`).
-    #[error("{function} failed: {message}")]
+    /// A function failed at run time; `message` is AWS's text, e.g.
+    /// `Invalid arguments in States.MathAdd`.
+    #[error("{message}")]
     Failure {
         /// The function that failed.
         function: IntrinsicFunction,
-        /// Why.
+        /// AWS's message (it follows the expression in the cause).
         message: String,
     },
-    /// A path argument could not be read during evaluation (AWS `States.Runtime`).
+    /// A path argument matched nothing in its input.
+    #[error(
+        "The JsonPath argument for the field '{path}' could not be found in the input '{input}'"
+    )]
+    ArgumentNotFound {
+        /// The path as written.
+        path: String,
+        /// The state input, as compact JSON.
+        input: String,
+    },
+    /// A path argument could not be read for another reason (e.g. a path function failed).
     #[error(transparent)]
     PathFailed(#[from] PathError),
 }
@@ -276,11 +314,23 @@ impl IntrinsicError {
         )
     }
 
-    /// The ASL error name a runtime failure maps to.
+    /// The ASL error name of a run-time failure: always `States.Runtime` (AWS reports no
+    /// intrinsic failure as `States.IntrinsicFailure`).
     pub fn error_name(&self) -> &'static str {
+        "States.Runtime"
+    }
+
+    /// AWS's cause text for a run-time failure of the call written as `expression`, without
+    /// the "An error occurred while executing the state …" prefix.
+    pub fn runtime_cause(&self, expression: &str) -> String {
         match self {
-            IntrinsicError::Failure { .. } => "States.IntrinsicFailure",
-            _ => "States.Runtime",
+            IntrinsicError::ArgumentNotFound { .. } => {
+                format!("The function '{expression}' had the following error: {self}")
+            }
+            IntrinsicError::PathFailed(_) => self.to_string(),
+            _ => format!(
+                "There was an error while evaluating the intrinsic function: {expression}. {self}"
+            ),
         }
     }
 }
@@ -301,7 +351,8 @@ pub fn looks_like_intrinsic(text: &str) -> bool {
 }
 
 impl IntrinsicCall {
-    /// Parses and statically checks a call such as `States.Format('{}', $.a)`.
+    /// Parses a call such as `States.Format('{}', $.a)` (syntax only: arguments are checked
+    /// when the call is evaluated).
     pub fn parse(text: &str) -> Result<IntrinsicCall, IntrinsicError> {
         parser::parse_call_text(text)
     }
@@ -311,7 +362,7 @@ impl IntrinsicCall {
         &self.text
     }
 
-    /// For `States.Format` with a literal template: the template split at its `{}`.
+    /// For `States.Format` with a literal template: the template split into pieces.
     pub fn format_template(&self) -> Option<&[FormatPiece]> {
         self.template.as_deref()
     }

@@ -5,6 +5,7 @@ use serde_json::{Number, Value};
 
 use super::{
     FormatPiece, IntrinsicArg, IntrinsicCall, IntrinsicError, IntrinsicFunction, MAX_NESTING,
+    TemplateBuilder,
 };
 use crate::path::JsonPath;
 
@@ -24,6 +25,40 @@ pub(super) fn parse_call_text(text: &str) -> Result<IntrinsicCall, IntrinsicErro
         return Err(parser.error(format!("unexpected '{c}' after the end of the call")));
     }
     Ok(call)
+}
+
+/// Whether `text` follows the JSON number grammar (`-? int frac? exp?`, no leading zeros).
+fn is_json_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    let int_digits = digits(&mut i);
+    if int_digits == 0 || (int_digits > 1 && bytes.get(int_start) == Some(&b'0')) {
+        return false;
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == bytes.len()
 }
 
 struct CallParser<'t> {
@@ -138,14 +173,12 @@ impl CallParser<'_> {
                 });
             }
         }
-        let call = IntrinsicCall {
+        Ok(IntrinsicCall {
             function,
             args,
             text: self.slice(start, self.pos),
             template,
-        };
-        super::check::check_call(&call, self.text)?;
-        Ok(call)
+        })
     }
 
     fn parse_arg(
@@ -191,13 +224,13 @@ impl CallParser<'_> {
         }
     }
 
-    /// Parses `'...'` allowing only the escapes `\'`, `\{`, `\}` and `\\`.
+    /// Parses `'...'` allowing only the escapes `\'`, `\{`, `\}` and `\\`; also returns the
+    /// text as a `States.Format` template (escaped braces are literal text there).
     fn parse_string(&mut self) -> Result<(String, Vec<FormatPiece>), IntrinsicError> {
         let start = self.pos;
         self.eat('\'');
         let mut value = String::new();
-        let mut pieces = Vec::new();
-        let mut text = String::new();
+        let mut template = TemplateBuilder::new();
         loop {
             match self.bump() {
                 None => {
@@ -208,7 +241,7 @@ impl CallParser<'_> {
                 Some('\\') => match self.bump() {
                     Some(c @ ('\'' | '{' | '}' | '\\')) => {
                         value.push(c);
-                        text.push(c);
+                        template.text(c);
                     }
                     Some(c) => {
                         self.pos -= 2;
@@ -224,21 +257,19 @@ impl CallParser<'_> {
                 Some('{') if self.peek() == Some('}') => {
                     self.pos += 1;
                     value.push_str("{}");
-                    if !text.is_empty() {
-                        pieces.push(FormatPiece::Text(std::mem::take(&mut text)));
-                    }
-                    pieces.push(FormatPiece::Placeholder);
+                    template.piece(FormatPiece::Placeholder);
+                }
+                Some(c @ ('{' | '}')) => {
+                    value.push(c);
+                    template.piece(FormatPiece::Unmatched(c));
                 }
                 Some(c) => {
                     value.push(c);
-                    text.push(c);
+                    template.text(c);
                 }
             }
         }
-        if !text.is_empty() {
-            pieces.push(FormatPiece::Text(text));
-        }
-        Ok((value, pieces))
+        Ok((value, template.finish()))
     }
 
     fn parse_number(&mut self) -> Result<Value, IntrinsicError> {
@@ -251,13 +282,19 @@ impl CallParser<'_> {
             self.pos += 1;
         }
         let text = self.slice(start, self.pos);
-        match text.parse::<Number>() {
-            Ok(number) => Ok(Value::Number(number)),
-            Err(_) => {
-                self.pos = start;
-                Err(self.error(format!("invalid number '{text}'")))
-            }
+        if let Ok(number) = text.parse::<Number>() {
+            return Ok(Value::Number(number));
         }
+        // AWS accepts literals beyond the double range such as `1e309`; JSON cannot hold an
+        // infinity, so they become the largest finite double of their sign.
+        if is_json_number(&text)
+            && let Ok(big) = text.parse::<f64>()
+            && big.is_infinite()
+        {
+            return Ok(Value::from(f64::MAX.copysign(big)));
+        }
+        self.pos = start;
+        Err(self.error(format!("invalid number '{text}'")))
     }
 
     /// Takes the extent of a path argument (up to `,`, `)` or whitespace outside

@@ -133,18 +133,12 @@ fn rejects_invalid_calls() {
     enum Kind {
         Syntax,
         Unknown,
-        Arity,
-        Type,
-        Placeholders,
         Path,
         Deep,
     }
     let kind = |e: &IntrinsicError| match e {
         IntrinsicError::Syntax { .. } => Kind::Syntax,
         IntrinsicError::UnknownFunction { .. } => Kind::Unknown,
-        IntrinsicError::Arity { .. } => Kind::Arity,
-        IntrinsicError::ArgumentType { .. } => Kind::Type,
-        IntrinsicError::FormatPlaceholders { .. } => Kind::Placeholders,
         IntrinsicError::InvalidPath { .. } => Kind::Path,
         IntrinsicError::TooDeep { .. } => Kind::Deep,
         other => panic!("unexpected {other:?}"),
@@ -161,17 +155,6 @@ fn rejects_invalid_calls() {
         ("States.Foo(1)", Kind::Unknown),
         ("States.format('x')", Kind::Unknown),
         ("States.Array(States.Nope())", Kind::Unknown),
-        ("States.Format()", Kind::Arity),
-        ("States.UUID(1)", Kind::Arity),
-        ("States.ArrayRange(1, 2)", Kind::Arity),
-        ("States.MathRandom(1)", Kind::Arity),
-        ("States.MathRandom(1, 2, 3, 4)", Kind::Arity),
-        ("States.JsonMerge($.a, $.b)", Kind::Arity),
-        ("States.StringToJson()", Kind::Arity),
-        ("States.Format('{} {}', $.a)", Kind::Placeholders),
-        ("States.Format('{}')", Kind::Placeholders),
-        ("States.Format('no placeholders', $.a)", Kind::Placeholders),
-        ("States.Format('\\{}', $.a)", Kind::Placeholders),
         ("States.Format('bad \\n escape')", Kind::Syntax),
         ("States.Format('bad \\u0041')", Kind::Syntax),
         ("States.Format('unterminated)", Kind::Syntax),
@@ -189,30 +172,6 @@ fn rejects_invalid_calls() {
         ("States.Array($.)", Kind::Path),
         ("States.Array($$$)", Kind::Path),
         ("States.Array($.a[)", Kind::Path),
-        ("States.MathAdd('1', 2)", Kind::Type),
-        ("States.MathAdd(1, true)", Kind::Type),
-        ("States.MathRandom(1, 'x')", Kind::Type),
-        ("States.ArrayRange(1, 2, 0)", Kind::Type),
-        ("States.ArrayRange(1, 2, 0.2)", Kind::Type),
-        ("States.ArrayRange(1, 5000, 1)", Kind::Type),
-        ("States.ArrayRange('a', 2, 1)", Kind::Type),
-        ("States.Hash($.a, 'SHA-3')", Kind::Type),
-        ("States.Hash($.a, 'sha-256')", Kind::Type),
-        ("States.Hash($.a, States.ArrayLength($.x))", Kind::Type),
-        ("States.JsonMerge($.a, $.b, true)", Kind::Type),
-        ("States.JsonMerge($.a, 'x', false)", Kind::Type),
-        ("States.JsonMerge(States.Array(), $.b, false)", Kind::Type),
-        ("States.ArrayLength('abc')", Kind::Type),
-        ("States.ArrayLength(States.Format('x'))", Kind::Type),
-        ("States.ArrayUnique(States.ArrayLength($.a))", Kind::Type),
-        ("States.ArrayPartition($.a, 0)", Kind::Type),
-        ("States.ArrayPartition($.a, 1.5)", Kind::Type),
-        ("States.ArrayGetItem($.a, -1)", Kind::Type),
-        ("States.StringSplit($.a, 1)", Kind::Type),
-        ("States.StringToJson(1)", Kind::Type),
-        ("States.Base64Encode(null)", Kind::Type),
-        ("States.Format(1)", Kind::Type),
-        ("States.MathAdd(States.UUID(), 1)", Kind::Type),
         (deep.as_str(), Kind::Deep),
     ];
     for (text, expected) in cases {
@@ -226,20 +185,73 @@ fn rejects_invalid_calls() {
             }
         }
     }
-    let err = IntrinsicCall::parse("States.Format('{} {}', $.a)").err();
+    let err = IntrinsicCall::parse("States.Format('bad \\n escape')").err();
     assert_eq!(
         err.map(|e| e.to_string()).as_deref(),
         Some(
-            "Invalid intrinsic function call 'States.Format('{} {}', $.a)': the States.Format template has 2 '{}' placeholder(s) but 1 argument(s) follow it"
+            "Invalid intrinsic function call 'States.Format('bad \\n escape')': invalid escape sequence '\\n': only \\', \\{, \\} and \\\\ are allowed (at character 19)"
         )
     );
-    let err = IntrinsicCall::parse("States.MathAdd(1)").err();
-    assert_eq!(
-        err.map(|e| e.to_string()).as_deref(),
-        Some(
-            "Invalid intrinsic function call 'States.MathAdd(1)': States.MathAdd expects exactly 2 arguments but 1 was given"
-        )
-    );
+}
+
+/// AWS accepts these at creation (only malformed text is rejected then); they fail when run.
+#[test]
+fn argument_problems_fail_at_run_time() {
+    let input = json!({"a": [1], "b": {}});
+    let cases = [
+        "States.Format()",
+        "States.ArrayRange(1, 2)",
+        "States.MathRandom(1)",
+        "States.MathRandom(1, 2, 3, 4)",
+        "States.JsonMerge($.a, $.b)",
+        "States.StringToJson()",
+        "States.Format('{} {}', $.a)",
+        "States.Format('{}')",
+        "States.Format('no placeholders', $.a)",
+        "States.Format('\\{}', $.a)",
+        "States.MathAdd('1', 2)",
+        "States.MathAdd(1, true)",
+        "States.MathRandom(1, 'x')",
+        "States.ArrayRange(1, 2, 0)",
+        "States.ArrayRange(1, 2, 0.2)",
+        "States.ArrayRange(1, 5000, 1)",
+        "States.ArrayRange('a', 2, 1)",
+        "States.Hash($.a, 'SHA-3')",
+        "States.Hash($.a, 'sha-256')",
+        "States.Hash($.a, States.ArrayLength($.a))",
+        "States.JsonMerge($.a, $.b, true)",
+        "States.JsonMerge($.a, 'x', false)",
+        "States.JsonMerge(States.Array(), $.b, false)",
+        "States.ArrayLength('abc')",
+        "States.ArrayLength(States.Format('x'))",
+        "States.ArrayUnique(States.ArrayLength($.a))",
+        "States.ArrayPartition($.a, 0)",
+        "States.ArrayPartition($.a, 0.5)",
+        "States.ArrayGetItem($.a, -1)",
+        "States.StringSplit($.a, 1)",
+        "States.StringToJson(1)",
+        "States.Base64Encode(null)",
+        "States.Format(1)",
+        "States.MathAdd(States.UUID(), 1)",
+        "States.JsonMerge($.b, $.b, true)",
+        "States.Format('Hello {', $.a)",
+    ];
+    for text in cases {
+        let call =
+            IntrinsicCall::parse(text).unwrap_or_else(|e| panic!("{text} should parse: {e}"));
+        match run(text, &input) {
+            Err(e @ IntrinsicError::Failure { .. }) => {
+                assert_eq!(e.error_name(), "States.Runtime");
+                assert!(
+                    e.runtime_cause(call.as_str()).starts_with(&format!(
+                        "There was an error while evaluating the intrinsic function: {text}. Invalid "
+                    )),
+                    "{text}: {e}"
+                );
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -329,15 +341,27 @@ fn evaluates_calls() {
             json!([[1, 2, 3, 4], [5, 6, 7, 8], [9]]),
         ),
         ("States.ArrayContains($.inputArray, 5)", json!(true)),
-        ("States.ArrayContains($.inputArray, 5.0)", json!(true)),
-        ("States.ArrayContains($.inputArray, '5')", json!(false)),
+        // AWS compares by text: '5' finds 5, 5.0 does not.
+        ("States.ArrayContains($.inputArray, 5.0)", json!(false)),
+        ("States.ArrayContains($.inputArray, '5')", json!(true)),
         ("States.ArrayRange(1, 9, 2)", json!([1, 3, 5, 7, 9])),
         ("States.ArrayRange(10, 1, -3)", json!([10, 7, 4, 1])),
         ("States.ArrayRange(1, 0, 1)", json!([])),
-        ("States.ArrayRange(0.6, 2.4, 1)", json!([1, 2])),
+        ("States.ArrayRange(0.6, 2.4, 1)", json!([0, 1, 2])),
+        ("States.ArrayRange(5.4, -0.6, -2.4)", json!([5, 3, 1])),
+        (
+            "States.ArrayPartition($.inputArray, 4.9)",
+            json!([[1, 2, 3, 4], [5, 6, 7, 8], [9]]),
+        ),
+        ("States.ArrayGetItem($.inputArray, 1.9)", json!(2)),
+        ("States.ArrayGetItem(States.Array(), 999)", Value::Null),
         ("States.ArrayGetItem($.inputArray, 5)", json!(6)),
         ("States.ArrayLength($.inputArray)", json!(9)),
-        ("States.ArrayUnique($.dupes)", json!([1, 2, 3, 4, {"k": 1}])),
+        // Java HashSet order: Double 1.0 hashes to bucket 0, Integers 1-4 to buckets 1-4.
+        (
+            "States.ArrayUnique($.dupes)",
+            json!([1.0, 1, 2, 3, 4, {"k": 1}]),
+        ),
         (
             "States.Base64Encode('Data to encode')",
             json!("RGF0YSB0byBlbmNvZGU="),
@@ -399,7 +423,34 @@ fn evaluates_calls() {
             "States.UUID()",
             json!("00112233-4455-4677-8899-aabbccddeeff"),
         ),
-        ("States.MathRandom(5, 5)", json!(5)),
+        ("States.MathRandom(5, 6)", json!(5)),
+        ("States.MathRandom(1, 100, 42)", json!(63)),
+        ("States.MathRandom(1.6, 5.4, 0)", json!(3)),
+        ("States.MathAdd(2147483646, 1)", json!(2147483647)),
+        ("States.MathAdd(1e309, 1)", json!(0)),
+        (
+            "States.JsonMerge($.json1, $.json2, 'false')",
+            json!({"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3}),
+        ),
+        ("States.StringSplit('', ',')", json!([])),
+        ("States.StringSplit('ab', '')", json!(["ab"])),
+        ("States.Base64Decode(' YWJjZA== ')", json!("abcd")),
+        ("States.Base64Decode('ab==cd')", json!("i")),
+        ("States.Base64Decode('YWJjZA')", json!("abcd")),
+        (
+            "States.Hash(123, 'MD5')",
+            json!("202cb962ac59075b964b07152d234b70"),
+        ),
+        ("States.StringToJson(' [1] ')", json!([1])),
+        ("States.StringToJson('')", Value::Null),
+        (
+            "States.Format('{} and {}', null, $.obj.Arg2)",
+            json!("null and []"),
+        ),
+        (
+            "States.UUID('ignored', 1)",
+            json!("00112233-4455-4677-8899-aabbccddeeff"),
+        ),
     ];
     for (text, expected) in cases {
         let actual = run(text, &input).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -421,40 +472,126 @@ fn evaluates_calls() {
         let n = seeded(seed).as_i64().unwrap_or(0);
         assert!((1..=999).contains(&n), "{n}");
     }
+    // Unseeded: the seed is the next value of the random source (1 here).
     let unseeded = run("States.MathRandom(0, 9)", &input).unwrap_or_default();
-    assert_eq!(unseeded, json!(1));
+    assert_eq!(unseeded, json!(6));
 }
 
 #[test]
 fn evaluation_failures() {
     let input = json!({"arr": [1, 2], "s": "x", "bad": "{", "obj": {}});
     let failures = [
-        "States.ArrayGetItem($.arr, 5)",
-        "States.ArrayLength($.s)",
-        "States.StringToJson($.bad)",
-        "States.Format($.s, $.s)",
-        "States.JsonMerge($.obj, $.arr, false)",
-        "States.Base64Decode('***')",
-        "States.MathRandom(5, 1)",
-        "States.ArrayRange(0, 5000, $.arr[0])",
-        "States.MathAdd($.s, 1)",
-        "States.Hash($.s, $.s)",
+        (
+            "States.ArrayGetItem($.arr, 5)",
+            "Invalid arguments in States.ArrayGetItem",
+        ),
+        (
+            "States.ArrayLength($.s)",
+            "Invalid arguments in States.ArrayLength",
+        ),
+        (
+            "States.StringToJson($.bad)",
+            "Cannot convert String to Json in States.StringToJson, caused by: Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1])\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 2]",
+        ),
+        (
+            "States.StringToJson($.arr)",
+            "Invalid arguments in States.StringToJson",
+        ),
+        (
+            "States.JsonToString($.s, $.s)",
+            "Invalid arguments in States.JsonToString: only a single argument is allowed.",
+        ),
+        (
+            "States.Format($.s, $.s)",
+            "Invalid arguments in States.Format",
+        ),
+        (
+            "States.Format('{{}}', $.s)",
+            "Invalid template in States.Format: matching '}' not found for '{'.",
+        ),
+        (
+            "States.Format('}')",
+            "Invalid template in States.Format: matching '{' not found for '}'.",
+        ),
+        (
+            "States.JsonMerge($.obj, $.arr, false)",
+            "Invalid arguments in States.JsonMerge",
+        ),
+        (
+            "States.JsonMerge($.obj, $.obj, true)",
+            "Invalid arguments in States.JsonMerge",
+        ),
+        (
+            "States.Base64Decode($.arr)",
+            "Invalid arguments in States.Base64Decode",
+        ),
+        (
+            "States.MathRandom(5, 1)",
+            "Invalid arguments in States.MathRandom",
+        ),
+        (
+            "States.MathRandom(1.4, 1.6)",
+            "Invalid arguments in States.MathRandom",
+        ),
+        (
+            "States.MathRandom(1, 10, null)",
+            "Invalid arguments in States.MathRandom",
+        ),
+        (
+            "States.ArrayRange(0, 5000, $.arr[0])",
+            "Invalid arguments in States.ArrayRange",
+        ),
+        (
+            "States.MathAdd($.s, 1)",
+            "Invalid arguments in States.MathAdd",
+        ),
+        (
+            "States.MathAdd(2147483647, 1)",
+            "Invalid arguments in States.MathAdd",
+        ),
+        (
+            "States.MathAdd(3000000000, -1)",
+            "Invalid arguments in States.MathAdd",
+        ),
+        ("States.Hash($.s, $.s)", "Invalid arguments in States.Hash"),
+        (
+            "States.Hash($.s, 'sha-256')",
+            "Invalid arguments in States.Hash",
+        ),
     ];
-    for text in failures {
+    for (text, message) in failures {
         match run(text, &input) {
             Err(e @ IntrinsicError::Failure { .. }) => {
-                assert_eq!(e.error_name(), "States.IntrinsicFailure")
+                assert_eq!(e.error_name(), "States.Runtime");
+                assert_eq!(e.to_string(), message, "{text}");
             }
             other => panic!("{text}: {other:?}"),
         }
     }
-    for text in [
-        "States.Array($.missing)",
-        "States.Array($undefined)",
-        "States.Array($undefined.x)",
+    let long = "a".repeat(10_001);
+    for function in ["Base64Encode", "Base64Decode"] {
+        let text = format!("States.{function}('{long}')");
+        assert!(
+            matches!(run(&text, &input), Err(IntrinsicError::Failure { .. })),
+            "{function}"
+        );
+    }
+    assert!(run(&format!("States.Hash('{}', 'MD5')", &long[1..]), &input).is_ok());
+    for (text, path) in [
+        ("States.Array($.missing)", "$.missing"),
+        ("States.Array($undefined)", "$undefined"),
+        ("States.Array($undefined.x)", "$undefined.x"),
     ] {
         match run(text, &input) {
-            Err(e @ IntrinsicError::PathFailed(_)) => assert_eq!(e.error_name(), "States.Runtime"),
+            Err(e @ IntrinsicError::ArgumentNotFound { .. }) => {
+                assert_eq!(e.error_name(), "States.Runtime");
+                assert_eq!(
+                    e.runtime_cause(text),
+                    format!(
+                        "The function '{text}' had the following error: The JsonPath argument for the field '{path}' could not be found in the input '{input}'"
+                    )
+                );
+            }
             other => panic!("{text}: {other:?}"),
         }
     }

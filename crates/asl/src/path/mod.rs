@@ -16,7 +16,6 @@ use std::fmt;
 
 pub use eval::Selection;
 pub use eval::{resolve_index, type_name as json_type_name};
-pub(crate) use filter::number_cmp;
 pub use filter::{CompareOp, Filter, FilterExpr, FilterPath, Operand, PathOrigin};
 
 /// Maximum nesting depth (filters, parentheses, literals) accepted by the parser.
