@@ -243,6 +243,8 @@ struct Thread {
     variables: Arc<HashMap<String, Value>>,
     /// The task token of the current `.waitForTaskToken` Task (`$$.Task.Token`).
     task_token: Option<String>,
+    /// The JSON size of `variables`, kept up to date by assignments.
+    variables_bytes: usize,
 }
 
 /// One execution.
@@ -502,6 +504,9 @@ impl Execution {
                 .and_then(|(p, _)| self.threads.get(p))
                 .map_or_else(|| Arc::clone(&self.variables), |p| Arc::clone(&p.variables)),
             task_token: None,
+            variables_bytes: parent
+                .and_then(|(p, _)| self.threads.get(p))
+                .map_or(0, |p| p.variables_bytes),
         });
         self.runnable.push_back(tid);
         tid
@@ -869,7 +874,9 @@ impl Execution {
                             return self.evaluation_failed(tid, scope_path, state, error, env);
                         }
                     };
-                    self.assign_variables(tid, assigned.as_deref());
+                    if let Err(failure) = self.assign_variables(tid, assigned.as_deref()) {
+                        return self.fail_state(tid, scope_path, state, failure, env);
+                    }
                     let output = self.exit_state(tid, state, output, assigned, env);
                     if let Some(t) = self.threads.get_mut(tid) {
                         t.input = output;
@@ -886,7 +893,9 @@ impl Execution {
                 match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env)
                 {
                     Ok(output) => {
-                        self.assign_variables(tid, assigned.as_deref());
+                        if let Err(failure) = self.assign_variables(tid, assigned.as_deref()) {
+                            return self.fail_state(tid, scope_path, state, failure, env);
+                        }
                         let output = self.exit_state(tid, state, output, assigned, env);
                         if let Some(t) = self.threads.get_mut(tid) {
                             t.input = output;
@@ -1457,16 +1466,24 @@ impl Execution {
             .map_or_else(|| Arc::clone(&self.variables), |t| Arc::clone(&t.variables))
     }
 
-    /// Stores assigned variables (all values were computed before any is stored).
-    fn assign_variables(&mut self, tid: ThreadId, assigned: Option<&[(String, Value)]>) {
+    /// Stores assigned variables (all values were computed before any is stored), within
+    /// AWS's size limits: a breach fails the state with `States.Runtime` and stores nothing.
+    fn assign_variables(
+        &mut self,
+        tid: ThreadId,
+        assigned: Option<&[(String, Value)]>,
+    ) -> Result<(), Failure> {
         if let Some(vars) = assigned
             && let Some(thread) = self.threads.get_mut(tid)
         {
+            thread.variables_bytes =
+                check_variable_limits(vars, &thread.variables, thread.variables_bytes)?;
             let variables = Arc::make_mut(&mut thread.variables);
             for (name, value) in vars {
                 variables.insert(name.clone(), value.clone());
             }
         }
+        Ok(())
     }
 
     /// What a Task sends or a Parallel gives its branches: JSONata `Arguments` or JSONPath
@@ -1683,6 +1700,7 @@ impl Execution {
                 // Child executions of a distributed Map see no variables of the parent.
                 if distributed {
                     t.variables = Arc::new(HashMap::new());
+                    t.variables_bytes = 0;
                 }
             }
         }
@@ -2055,11 +2073,13 @@ impl Execution {
         };
         let step =
             match dataflow::apply_output_path(&state.output_path, effective, &mut dataflow_env) {
-                Ok(output) => {
-                    self.assign_variables(tid, assigned.as_deref());
-                    let output = self.exit_state(tid, state, output, assigned, env);
-                    self.transition(tid, state, output)
-                }
+                Ok(output) => match self.assign_variables(tid, assigned.as_deref()) {
+                    Ok(()) => {
+                        let output = self.exit_state(tid, state, output, assigned, env);
+                        self.transition(tid, state, output)
+                    }
+                    Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
+                },
                 Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
             };
         self.after_resume(tid, step, env);
@@ -2220,7 +2240,9 @@ impl Execution {
                 Ok(a) => a,
                 Err(error) => return self.evaluation_failed(tid, scope_path, state, error, env),
             };
-            self.assign_variables(tid, assigned.as_deref());
+            if let Err(failure) = self.assign_variables(tid, assigned.as_deref()) {
+                return self.fail_state(tid, scope_path, state, failure, env);
+            }
             let output = self.exit_state(tid, state, output, assigned, env);
             return self.transition(tid, state, output);
         }
@@ -2246,12 +2268,8 @@ impl Execution {
                 Ok(v) => v,
                 Err(failure) => return self.fail_state(tid, scope_path, state, failure, env),
             };
-        if let Some(vars) = &assigned {
-            for (name, value) in vars {
-                if let Some(thread) = self.threads.get_mut(tid) {
-                    Arc::make_mut(&mut thread.variables).insert(name.clone(), value.clone());
-                }
-            }
+        if let Err(failure) = self.assign_variables(tid, assigned.as_deref()) {
+            return self.fail_state(tid, scope_path, state, failure, env);
         }
         let output = self.exit_state(tid, state, output, assigned, env);
         self.transition(tid, state, output)
@@ -2408,7 +2426,9 @@ impl Execution {
                 Ok(a) => a,
                 Err(error) => return Step::Finished(Err(error.failure)),
             };
-            self.assign_variables(tid, assigned.as_deref());
+            if let Err(failure) = self.assign_variables(tid, assigned.as_deref()) {
+                return Step::Finished(Err(failure));
+            }
             let output = self.exit_state(tid, state, output, assigned, env);
             if let Some(t) = self.threads.get_mut(tid) {
                 t.input = output;
@@ -2651,14 +2671,14 @@ fn resolve_seconds(field: Option<&Dynamic<u64>>, input: &Value, env: &mut Env<'_
 /// AWS's payload limit: 256 KiB of JSON text.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
-/// Counts bytes written, so a payload's size is known without building its text.
-struct ByteCounter(usize);
+/// Counts bytes written, so a payload's size is known without building its text; it stops
+/// once past `.1` (the answer is known then).
+struct ByteCounter(usize, usize);
 
 impl std::io::Write for ByteCounter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0 += buf.len();
-        if self.0 > MAX_PAYLOAD_BYTES {
-            // Stop early: the answer is known.
+        if self.0 > self.1 {
             return Err(std::io::Error::other("limit"));
         }
         Ok(buf.len())
@@ -2671,8 +2691,64 @@ impl std::io::Write for ByteCounter {
 
 /// True when `value` serialises to more than [`MAX_PAYLOAD_BYTES`].
 fn exceeds_payload_limit(value: &Value) -> bool {
-    let mut counter = ByteCounter(0);
+    let mut counter = ByteCounter(0, MAX_PAYLOAD_BYTES);
     serde_json::to_writer(&mut counter, value).is_err() && counter.0 > MAX_PAYLOAD_BYTES
+}
+
+/// AWS's limit on one variable, and on all the variables of one `Assign`: 256 KiB.
+pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
+/// AWS's limit on all the variables of an execution: 10 MiB.
+pub const MAX_VARIABLES_TOTAL_BYTES: usize = 10 * 1024 * 1024;
+
+/// The JSON size of `value`, counted up to just past `cap`.
+fn json_size(value: &Value, cap: usize) -> usize {
+    let mut counter = ByteCounter(0, cap);
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
+/// Checks AWS's variable limits for `assigned` on top of variables totalling `total` bytes
+/// (`current` holds the values being replaced); returns the new total.
+fn check_variable_limits(
+    assigned: &[(String, Value)],
+    current: &HashMap<String, Value>,
+    total: usize,
+) -> Result<usize, Failure> {
+    let mut assign_bytes = 0;
+    let mut new_total = total;
+    for (name, value) in assigned {
+        let size = json_size(value, MAX_VARIABLES_TOTAL_BYTES);
+        if size > MAX_VARIABLE_BYTES {
+            return Err(Failure::new(
+                names::RUNTIME,
+                format!(
+                    "The variable '{name}' has a size exceeding the maximum number of bytes service limit ({MAX_VARIABLE_BYTES})."
+                ),
+            ));
+        }
+        assign_bytes += size;
+        let replaced = current
+            .get(name)
+            .map_or(0, |old| json_size(old, MAX_VARIABLES_TOTAL_BYTES));
+        new_total = (new_total + size).saturating_sub(replaced);
+    }
+    if assign_bytes > MAX_VARIABLE_BYTES {
+        return Err(Failure::new(
+            names::RUNTIME,
+            format!(
+                "The variables assigned by 'Assign' have a combined size exceeding the maximum number of bytes service limit ({MAX_VARIABLE_BYTES})."
+            ),
+        ));
+    }
+    if new_total > MAX_VARIABLES_TOTAL_BYTES {
+        return Err(Failure::new(
+            names::RUNTIME,
+            format!(
+                "The execution's variables have a combined size exceeding the maximum number of bytes service limit ({MAX_VARIABLES_TOTAL_BYTES})."
+            ),
+        ));
+    }
+    Ok(new_total)
 }
 
 /// The longest wait AWS accepts, in seconds (a signed 32-bit count).

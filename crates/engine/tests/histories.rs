@@ -645,3 +645,58 @@ fn history_limit_fails_the_execution_at_its_last_event() {
         matches!(execution.status(), ExecutionStatus::Failed(f) if f.error == "States.Runtime")
     );
 }
+
+/// Variables stay within AWS's limits: 256 KiB per variable and per `Assign`, 10 MiB in all.
+/// A breach fails the state with `States.Runtime`.
+#[test]
+fn variable_size_limits_fail_the_state() {
+    let big = "x".repeat(200 * 1024);
+    let cases = [
+        // One variable over 256 KiB.
+        (json!({"a": "x".repeat(300 * 1024)}), "The variable 'a'"),
+        // Two variables of 200 KiB in one Assign: 400 KiB together.
+        (json!({"a": big, "b": big}), "combined size"),
+    ];
+    for (assign, cause) in cases {
+        let execution = run(
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"v.$": "$.v"}, "Next": "B"},
+                "B": {"Type": "Pass", "Assign": assign, "End": true}}}),
+            json!({"v": 1}),
+        );
+        match execution.status() {
+            ExecutionStatus::Failed(f) => {
+                assert_eq!(f.error, "States.Runtime");
+                assert!(f.cause.contains(cause), "{}", f.cause);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // 45 variables of 240 KiB, one per state: past 10 MiB at the 43rd.
+    let mut states = serde_json::Map::new();
+    for i in 0..45 {
+        let mut state = json!({"Type": "Pass", "Assign": {format!("v{i}.$"): "$.s"}});
+        if i == 44 {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), state);
+    }
+    let execution = run(
+        json!({"StartAt": "S0", "States": states}),
+        json!({"s": "x".repeat(240 * 1024)}),
+    );
+    match execution.status() {
+        ExecutionStatus::Failed(f) => {
+            assert_eq!(f.error, "States.Runtime");
+            assert!(f.cause.contains("execution's variables"), "{}", f.cause);
+        }
+        other => panic!("{other:?}"),
+    }
+    let entered = execution
+        .events()
+        .iter()
+        .filter(|e| e.details.type_name() == "PassStateEntered")
+        .count();
+    assert_eq!(entered, 43, "10 MiB / 240 KiB: the 43rd variable is one too many");
+}
