@@ -14,6 +14,7 @@ pub mod source;
 pub mod states;
 pub mod template;
 pub mod timestamp;
+pub mod variables;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode, LineColumn, Severity, ValidationReport};
 pub use model::{QueryLanguage, State, StateKind, StateMachine, StateMachineType};

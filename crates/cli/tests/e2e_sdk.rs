@@ -576,3 +576,31 @@ async fn bad_requests_get_aws_errors() {
         .unwrap_err();
     assert_eq!(bad_input.code(), Some("InvalidExecutionInput"));
 }
+
+#[tokio::test]
+async fn describe_state_machine_lists_variable_references() {
+    let server = Server::in_memory();
+    let client = server.client();
+    let definition = r#"{"QueryLanguage":"JSONata","StartAt":"Set","States":{
+        "Set":{"Type":"Pass","Assign":{"total":0,"limit":"{% $states.input.limit %}"},"Next":"Use"},
+        "Use":{"Type":"Pass","Output":"{% $total + $limit %}","End":true}}}"#;
+    let arn = client
+        .create_state_machine()
+        .name("vars")
+        .definition(definition)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn()
+        .to_owned();
+    let described = client
+        .describe_state_machine()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let references = described.variable_references().unwrap();
+    assert_eq!(references.len(), 1, "{references:?}");
+    assert_eq!(references["Use"], ["limit", "total"]);
+}

@@ -698,5 +698,8 @@ fn variable_size_limits_fail_the_state() {
         .iter()
         .filter(|e| e.details.type_name() == "PassStateEntered")
         .count();
-    assert_eq!(entered, 43, "10 MiB / 240 KiB: the 43rd variable is one too many");
+    assert_eq!(
+        entered, 43,
+        "10 MiB / 240 KiB: the 43rd variable is one too many"
+    );
 }

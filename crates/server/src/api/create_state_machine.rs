@@ -117,9 +117,6 @@ pub async fn run(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
         .await
         .map_err(store_error)?;
     let created = record.created;
-    app.set_machine(MachineEntry {
-        record,
-        machine: Arc::new(machine),
-    });
+    app.set_machine(MachineEntry::new(record, Arc::new(machine)));
     Ok(json!({"stateMachineArn": arn, "creationDate": epoch_seconds(created)}))
 }

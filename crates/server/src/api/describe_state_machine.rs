@@ -41,5 +41,11 @@ pub fn run(app: &App, request: &Request) -> Result<Value, ApiError> {
     if !record.description.is_empty() {
         out.insert("description".to_owned(), json!(record.description));
     }
+    if !entry.variable_references.is_empty() {
+        out.insert(
+            "variableReferences".to_owned(),
+            json!(entry.variable_references),
+        );
+    }
     Ok(Value::Object(out))
 }

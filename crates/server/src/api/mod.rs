@@ -35,6 +35,27 @@ pub struct MachineEntry {
     pub record: StateMachineRecord,
     /// The parsed definition.
     pub machine: Arc<StateMachine>,
+    /// `variableReferences`: the variables each state reads.
+    pub variable_references: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl MachineEntry {
+    /// An entry for `record`, whose definition parsed into `machine`.
+    pub fn new(record: StateMachineRecord, machine: Arc<StateMachine>) -> Self {
+        let format = if record.definition.trim_start().starts_with('{') {
+            SourceFormat::Json
+        } else {
+            SourceFormat::Yaml
+        };
+        let variable_references = baton_asl::SourceDocument::parse(&record.definition, format)
+            .map(|(document, _)| baton_asl::variables::variable_references(&document.value))
+            .unwrap_or_default();
+        Self {
+            record,
+            machine,
+            variable_references,
+        }
+    }
 }
 
 /// The server's shared state.
@@ -68,10 +89,7 @@ impl App {
                     Ok(machine) => {
                         machines.insert(
                             record.arn.clone(),
-                            Arc::new(MachineEntry {
-                                record,
-                                machine: Arc::new(machine),
-                            }),
+                            Arc::new(MachineEntry::new(record, Arc::new(machine))),
                         );
                     }
                     Err(_) => {

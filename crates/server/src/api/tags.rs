@@ -31,10 +31,7 @@ async fn store(
         .commit(vec![Write::PutStateMachine(record.clone())])
         .await
         .map_err(store_error)?;
-    app.set_machine(MachineEntry {
-        record,
-        machine: Arc::clone(&entry.machine),
-    });
+    app.set_machine(MachineEntry::new(record, Arc::clone(&entry.machine)));
     Ok(())
 }
 

@@ -58,6 +58,6 @@ pub async fn run(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
         .await
         .map_err(store_error)?;
     let revision = record.revision_id.clone();
-    app.set_machine(MachineEntry { record, machine });
+    app.set_machine(MachineEntry::new(record, machine));
     Ok(json!({"updateDate": epoch_seconds(updated), "revisionId": revision}))
 }
