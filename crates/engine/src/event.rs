@@ -106,6 +106,44 @@ pub struct TaskResourceInfo {
     pub resource: String,
 }
 
+/// Task states whose Resource is an activity or a Lambda function ARN record `Activity…` or
+/// `LambdaFunction…` events instead of `Task…` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerKind {
+    /// `arn:aws:states:…:activity:…`: `Activity{Scheduled,Started,Succeeded,Failed,TimedOut}`.
+    Activity,
+    /// `arn:aws:lambda:…:function:…`: `LambdaFunction{Scheduled,Started,…}`.
+    LambdaFunction,
+}
+
+impl WorkerKind {
+    /// The event type prefix (`Activity`, `LambdaFunction`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activity => "Activity",
+            Self::LambdaFunction => "LambdaFunction",
+        }
+    }
+
+    /// The prefix of the details key (`activity`, `lambdaFunction`).
+    fn key_prefix(self) -> &'static str {
+        match self {
+            Self::Activity => "activity",
+            Self::LambdaFunction => "lambdaFunction",
+        }
+    }
+
+    /// Which kind a Task `Resource` is, if it is one of these.
+    pub fn of(resource: &str) -> Option<Self> {
+        let parts: Vec<&str> = resource.splitn(7, ':').collect();
+        match parts.as_slice() {
+            ["arn", _, "lambda", _, _, "function", _] => Some(Self::LambdaFunction),
+            ["arn", _, "states", _, _, "activity", _] => Some(Self::Activity),
+            _ => None,
+        }
+    }
+}
+
 /// What an event records. Field names follow AWS's event detail objects.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventDetails {
@@ -223,6 +261,51 @@ pub enum EventDetails {
         /// Cause.
         cause: String,
     },
+    /// `ActivityScheduled` / `LambdaFunctionScheduled`.
+    WorkerScheduled {
+        /// Activity or Lambda function.
+        kind: WorkerKind,
+        /// The resource ARN.
+        resource: String,
+        /// The effective parameters (the worker's input).
+        input: Payload,
+        /// `timeoutInSeconds`, when set.
+        timeout_in_seconds: Option<u64>,
+        /// `heartbeatInSeconds`, when set (activities).
+        heartbeat_in_seconds: Option<u64>,
+    },
+    /// `ActivityStarted` (with the worker's name) / `LambdaFunctionStarted`.
+    WorkerStarted {
+        /// Activity or Lambda function.
+        kind: WorkerKind,
+        /// The name GetActivityTask gave.
+        worker_name: Option<String>,
+    },
+    /// `ActivitySucceeded` / `LambdaFunctionSucceeded`.
+    WorkerSucceeded {
+        /// Activity or Lambda function.
+        kind: WorkerKind,
+        /// The result.
+        output: Payload,
+    },
+    /// `ActivityFailed` / `LambdaFunctionFailed`.
+    WorkerFailed {
+        /// Activity or Lambda function.
+        kind: WorkerKind,
+        /// Error name.
+        error: String,
+        /// Cause.
+        cause: String,
+    },
+    /// `ActivityTimedOut` / `LambdaFunctionTimedOut`.
+    WorkerTimedOut {
+        /// Activity or Lambda function.
+        kind: WorkerKind,
+        /// Error name.
+        error: String,
+        /// Cause.
+        cause: String,
+    },
     /// `MapRunStarted`: a distributed Map started its child executions.
     MapRunStarted {
         /// The Map Run's ARN.
@@ -273,6 +356,11 @@ impl EventDetails {
                     IterationPhase::Aborted => "Aborted",
                 }
             ),
+            Self::WorkerScheduled { kind, .. } => format!("{}Scheduled", kind.as_str()),
+            Self::WorkerStarted { kind, .. } => format!("{}Started", kind.as_str()),
+            Self::WorkerSucceeded { kind, .. } => format!("{}Succeeded", kind.as_str()),
+            Self::WorkerFailed { kind, .. } => format!("{}Failed", kind.as_str()),
+            Self::WorkerTimedOut { kind, .. } => format!("{}TimedOut", kind.as_str()),
             Self::MapRunStarted { .. } => "MapRunStarted".to_owned(),
             Self::MapRunSucceeded => "MapRunSucceeded".to_owned(),
             Self::MapRunFailed { .. } => "MapRunFailed".to_owned(),
@@ -427,6 +515,67 @@ impl HistoryEvent {
                 }
                 ("taskScheduledEventDetails", Some(Value::Object(d)))
             }
+            EventDetails::WorkerScheduled {
+                kind,
+                resource,
+                input,
+                timeout_in_seconds,
+                heartbeat_in_seconds,
+            } => {
+                let mut d = Map::new();
+                d.insert("resource".to_owned(), json!(resource));
+                if let Some(text) = payload(input) {
+                    d.insert("input".to_owned(), text);
+                }
+                d.insert("inputDetails".to_owned(), truncated_false());
+                if let Some(t) = timeout_in_seconds {
+                    d.insert("timeoutInSeconds".to_owned(), json!(t));
+                }
+                if let Some(h) = heartbeat_in_seconds {
+                    d.insert("heartbeatInSeconds".to_owned(), json!(h));
+                }
+                return event_with(
+                    event,
+                    &format!("{}ScheduledEventDetails", kind.key_prefix()),
+                    Value::Object(d),
+                );
+            }
+            EventDetails::WorkerStarted { kind, worker_name } => match worker_name {
+                Some(name) => {
+                    return event_with(
+                        event,
+                        &format!("{}StartedEventDetails", kind.key_prefix()),
+                        json!({"workerName": name}),
+                    );
+                }
+                None => ("", None),
+            },
+            EventDetails::WorkerSucceeded { kind, output } => {
+                let mut d = Map::new();
+                if let Some(text) = payload(output) {
+                    d.insert("output".to_owned(), text);
+                }
+                d.insert("outputDetails".to_owned(), truncated_false());
+                return event_with(
+                    event,
+                    &format!("{}SucceededEventDetails", kind.key_prefix()),
+                    Value::Object(d),
+                );
+            }
+            EventDetails::WorkerFailed { kind, error, cause } => {
+                return event_with(
+                    event,
+                    &format!("{}FailedEventDetails", kind.key_prefix()),
+                    error_cause(error, cause),
+                );
+            }
+            EventDetails::WorkerTimedOut { kind, error, cause } => {
+                return event_with(
+                    event,
+                    &format!("{}TimedOutEventDetails", kind.key_prefix()),
+                    error_cause(error, cause),
+                );
+            }
             EventDetails::TaskStarted { resource } => (
                 "taskStartedEventDetails",
                 Some(
@@ -502,4 +651,10 @@ fn resource_error(resource: &TaskResourceInfo, error: &str, cause: &str) -> Valu
     d.insert("resourceType".to_owned(), json!(resource.resource_type));
     d.insert("resource".to_owned(), json!(resource.resource));
     Value::Object(d)
+}
+
+/// `event` with its details object under a key built at run time.
+fn event_with(mut event: Map<String, Value>, key: &str, details: Value) -> Value {
+    event.insert(key.to_owned(), details);
+    Value::Object(event)
 }

@@ -10,6 +10,7 @@
 use crate::dataflow::{self, Env, LazyContext};
 use crate::event::{
     EventDetails, HistoryEvent, IterationPhase, Millis, Phase, StateType, TaskResourceInfo,
+    WorkerKind,
 };
 use crate::failure::{Failure, error_matches, names};
 use crate::jsonata::{EvaluationError, JsonataScope};
@@ -131,6 +132,14 @@ pub enum Signal {
         task: TaskId,
         /// Why.
         failure: Failure,
+    },
+    /// The task reached its worker: an activity worker's GetActivityTask took it (AWS records
+    /// `ActivityStarted` with the worker's name), or an integration started it.
+    TaskStarted {
+        /// Which task.
+        task: TaskId,
+        /// The worker's name (activities).
+        worker_name: Option<String>,
     },
     /// A timer is due.
     TimerFired {
@@ -271,6 +280,8 @@ pub struct Execution {
     history_full: bool,
     /// Timers that end a Task at its `TimeoutSeconds`.
     task_timers: HashMap<TimerId, TaskId>,
+    /// Tasks whose `…Started` event is recorded.
+    started_tasks: std::collections::HashSet<TaskId>,
 }
 
 impl Execution {
@@ -300,6 +311,7 @@ impl Execution {
             execution_timer: None,
             history_full: false,
             task_timers: HashMap::new(),
+            started_tasks: std::collections::HashSet::new(),
         };
         let role_arn = execution.info.role_arn.clone();
         execution.emit(
@@ -359,8 +371,11 @@ impl Execution {
             }
             Signal::TimerFired { timer } if self.task_timers.contains_key(&timer) => {
                 let task = self.task_timers.remove(&timer);
-                if let Some(tid) = task.and_then(|task| self.tasks.remove(&task)) {
-                    self.resume_task(tid, Err(Failure::new(names::TIMEOUT, "")), env);
+                if let Some(task) = task
+                    && let Some(tid) = self.tasks.remove(&task)
+                {
+                    let started = self.started_tasks.remove(&task);
+                    self.resume_task(tid, started, Err(Failure::new(names::TIMEOUT, "")), env);
                 }
             }
             Signal::TimerFired { timer } => {
@@ -368,16 +383,25 @@ impl Execution {
                     self.resume_wait(tid, env);
                 }
             }
+            Signal::TaskStarted { task, worker_name } => {
+                if let Some(&tid) = self.tasks.get(&task)
+                    && self.started_tasks.insert(task)
+                {
+                    self.record_task_started(tid, worker_name, env);
+                }
+            }
             Signal::TaskSucceeded { task, output } => {
                 self.cancel_task_timer(task);
                 if let Some(tid) = self.tasks.remove(&task) {
-                    self.resume_task(tid, Ok(output), env);
+                    let started = self.started_tasks.remove(&task);
+                    self.resume_task(tid, started, Ok(output), env);
                 }
             }
             Signal::TaskFailed { task, failure } => {
                 self.cancel_task_timer(task);
                 if let Some(tid) = self.tasks.remove(&task) {
-                    self.resume_task(tid, Err(failure), env);
+                    let started = self.started_tasks.remove(&task);
+                    self.resume_task(tid, started, Err(failure), env);
                 }
             }
             Signal::Stop { error, cause } => {
@@ -701,7 +725,10 @@ impl Execution {
         let last = self.threads.get(tid).map_or(entered, |t| t.last_event);
         // A callback Task gets a fresh token for each attempt, visible as `$$.Task.Token`.
         let token = match &state.kind {
-            StateKind::Task(task) if is_callback(&task.resource) => {
+            StateKind::Task(task)
+                if is_callback(&task.resource)
+                    || WorkerKind::of(task.resource.as_str()) == Some(WorkerKind::Activity) =>
+            {
                 Some(format!("{}-{}", uuid_v4(env), entered))
             }
             _ => None,
@@ -1006,18 +1033,24 @@ impl Execution {
                 let heartbeat_seconds =
                     resolve_seconds(heartbeat_field.as_ref(), &effective, &mut dataflow_env);
                 let resource = task.resource.as_str().to_owned();
-                let info = resource_info(&resource);
-                let scheduled = self.emit(
-                    env,
-                    last,
-                    EventDetails::TaskScheduled {
-                        resource: info,
+                let details = match WorkerKind::of(&resource) {
+                    Some(kind) => EventDetails::WorkerScheduled {
+                        kind,
+                        resource: resource.clone(),
+                        input: Arc::new(parameters.clone()),
+                        timeout_in_seconds: timeout_seconds,
+                        heartbeat_in_seconds: heartbeat_seconds
+                            .filter(|_| kind == WorkerKind::Activity),
+                    },
+                    None => EventDetails::TaskScheduled {
+                        resource: resource_info(&resource),
                         region: self.info.region.clone(),
                         parameters: Arc::new(parameters.clone()),
                         timeout_in_seconds: timeout_seconds,
                         heartbeat_in_seconds: heartbeat_seconds,
                     },
-                );
+                };
+                let scheduled = self.emit(env, last, details);
                 let task_id = self.fresh_id();
                 self.tasks.insert(task_id, tid);
                 if let Some(seconds) = timeout_seconds {
@@ -2085,9 +2118,41 @@ impl Execution {
         self.after_resume(tid, step, env);
     }
 
+    /// Records `…Started` for the task thread `tid` waits on.
+    fn record_task_started(
+        &mut self,
+        tid: ThreadId,
+        worker_name: Option<String>,
+        env: &mut dyn Environment,
+    ) {
+        self.focus(tid);
+        let machine = Arc::clone(&self.machine);
+        let Some(thread) = self.threads.get(tid) else {
+            return;
+        };
+        let last = thread.last_event;
+        let Some(StateKind::Task(task)) = resolve_scope(&machine.scope, &thread.scope)
+            .and_then(|scope| scope.states.get(thread.state))
+            .map(|state| &state.kind)
+        else {
+            return;
+        };
+        let details = match WorkerKind::of(task.resource.as_str()) {
+            Some(kind) => EventDetails::WorkerStarted { kind, worker_name },
+            None => EventDetails::TaskStarted {
+                resource: resource_info(task.resource.as_str()),
+            },
+        };
+        let id = self.emit(env, last, details);
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.last_event = id;
+        }
+    }
+
     fn resume_task(
         &mut self,
         tid: ThreadId,
+        started: bool,
         result: Result<Value, Failure>,
         env: &mut dyn Environment,
     ) {
@@ -2110,23 +2175,34 @@ impl Execution {
             return;
         };
         let info = resource_info(task.resource.as_str());
-        let last = self.emit(
-            env,
-            last,
-            EventDetails::TaskStarted {
-                resource: info.clone(),
-            },
-        );
+        let kind = WorkerKind::of(task.resource.as_str());
+        let last = if started {
+            last
+        } else {
+            let details = match kind {
+                Some(kind) => EventDetails::WorkerStarted {
+                    kind,
+                    worker_name: None,
+                },
+                None => EventDetails::TaskStarted {
+                    resource: info.clone(),
+                },
+            };
+            self.emit(env, last, details)
+        };
         let step = match result {
             Ok(output) => {
-                let id = self.emit(
-                    env,
-                    last,
-                    EventDetails::TaskSucceeded {
+                let details = match kind {
+                    Some(kind) => EventDetails::WorkerSucceeded {
+                        kind,
+                        output: Arc::new(output.clone()),
+                    },
+                    None => EventDetails::TaskSucceeded {
                         resource: info,
                         output: Arc::new(output.clone()),
                     },
-                );
+                };
+                let id = self.emit(env, last, details);
                 if let Some(t) = self.threads.get_mut(tid) {
                     t.last_event = id;
                 }
@@ -2140,18 +2216,22 @@ impl Execution {
                 )
             }
             Err(failure) => {
-                let details = if failure.error == names::TIMEOUT {
-                    EventDetails::TaskTimedOut {
+                let timed_out =
+                    failure.error == names::TIMEOUT || failure.error == names::HEARTBEAT_TIMEOUT;
+                let (error, cause) = (failure.error.clone(), failure.cause.clone());
+                let details = match (kind, timed_out) {
+                    (Some(kind), true) => EventDetails::WorkerTimedOut { kind, error, cause },
+                    (Some(kind), false) => EventDetails::WorkerFailed { kind, error, cause },
+                    (None, true) => EventDetails::TaskTimedOut {
                         resource: info,
-                        error: failure.error.clone(),
-                        cause: failure.cause.clone(),
-                    }
-                } else {
-                    EventDetails::TaskFailed {
+                        error,
+                        cause,
+                    },
+                    (None, false) => EventDetails::TaskFailed {
                         resource: info,
-                        error: failure.error.clone(),
-                        cause: failure.cause.clone(),
-                    }
+                        error,
+                        cause,
+                    },
                 };
                 let id = self.emit(env, last, details);
                 if let Some(t) = self.threads.get_mut(tid) {

@@ -703,3 +703,117 @@ fn variable_size_limits_fail_the_state() {
         "10 MiB / 240 KiB: the 43rd variable is one too many"
     );
 }
+
+/// A Task on an activity records `Activity…` events: scheduled with its input, started when a
+/// worker takes it (with the worker's name), then its outcome. The task carries a token.
+#[test]
+fn activity_tasks_record_activity_events() {
+    use baton_engine::{Command, Signal};
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task",
+        "Resource": "arn:aws:states:us-east-1:123456789012:activity:review",
+        "TimeoutSeconds": 300, "HeartbeatSeconds": 60, "End": true}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut execution, commands) =
+        Execution::start(Arc::new(machine), info(), json!({"doc": 7}), &mut env);
+    let (task, token) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::RunTask {
+                task, task_token, ..
+            } => Some((*task, task_token.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert!(token.is_some(), "activity tasks carry a task token");
+    execution.signal(
+        Signal::TaskStarted {
+            task,
+            worker_name: Some("reviewer-1".to_owned()),
+        },
+        &mut env,
+    );
+    execution.signal(
+        Signal::TaskSucceeded {
+            task,
+            output: json!({"ok": true}),
+        },
+        &mut env,
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "ActivityScheduled"),
+            (4, 3, "ActivityStarted"),
+            (5, 4, "ActivitySucceeded"),
+            (6, 5, "TaskStateExited"),
+            (7, 6, "ExecutionSucceeded"),
+        ],
+    );
+    let wire: Vec<Value> = execution.events().iter().map(|e| e.to_wire(true)).collect();
+    assert_eq!(
+        wire[2]["activityScheduledEventDetails"],
+        json!({"resource": "arn:aws:states:us-east-1:123456789012:activity:review",
+               "input": "{\"doc\":7}", "inputDetails": {"truncated": false},
+               "timeoutInSeconds": 300, "heartbeatInSeconds": 60})
+    );
+    assert_eq!(
+        wire[3]["activityStartedEventDetails"],
+        json!({"workerName": "reviewer-1"})
+    );
+    assert_eq!(
+        wire[4]["activitySucceededEventDetails"],
+        json!({"output": "{\"ok\":true}", "outputDetails": {"truncated": false}})
+    );
+}
+
+/// A Task whose Resource is a Lambda function ARN records `LambdaFunction…` events, and a
+/// heartbeat timeout is a timed-out event.
+#[test]
+fn lambda_function_tasks_record_lambda_events() {
+    use baton_engine::failure::Failure;
+    use baton_engine::{Command, Signal};
+    let definition = json!({"StartAt": "Call", "States": {"Call": {"Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo", "End": true}}});
+    let machine = parse_definition(&definition.to_string(), ValidateOptions::default())
+        .state_machine
+        .unwrap();
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut execution, commands) =
+        Execution::start(Arc::new(machine), info(), json!({"a": 1}), &mut env);
+    let task = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::RunTask { task, .. } => Some(*task),
+            _ => None,
+        })
+        .unwrap();
+    execution.signal(
+        Signal::TaskFailed {
+            task,
+            failure: Failure::new("States.HeartbeatTimeout", ""),
+        },
+        &mut env,
+    );
+    expect(
+        &execution,
+        &[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "LambdaFunctionScheduled"),
+            (4, 3, "LambdaFunctionStarted"),
+            (5, 4, "LambdaFunctionTimedOut"),
+            (6, 5, "ExecutionFailed"),
+        ],
+    );
+    let wire = execution.events()[3].to_wire(true);
+    assert!(wire.get("lambdaFunctionStartedEventDetails").is_none());
+    assert_eq!(
+        execution.events()[2].to_wire(true)["lambdaFunctionScheduledEventDetails"]["resource"],
+        json!("arn:aws:lambda:us-east-1:123456789012:function:echo")
+    );
+}

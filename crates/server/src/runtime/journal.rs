@@ -19,6 +19,9 @@ pub fn encode(signal: &Signal) -> String {
             "error": failure.error, "cause": failure.cause})
         }
         Signal::TimerFired { timer } => json!({"v": 1, "signal": "timerFired", "timer": timer}),
+        Signal::TaskStarted { task, worker_name } => {
+            json!({"v": 1, "signal": "taskStarted", "task": task, "workerName": worker_name})
+        }
         Signal::Stop { error, cause } => {
             json!({"v": 1, "signal": "stop", "error": error, "cause": cause})
         }
@@ -56,6 +59,10 @@ pub fn decode(text: &str) -> Option<Entry> {
         "timerFired" => Entry::Signal(Signal::TimerFired {
             timer: id_of("timer")?,
         }),
+        "taskStarted" => Entry::Signal(Signal::TaskStarted {
+            task: id_of("task")?,
+            worker_name: text_of("workerName"),
+        }),
         "stop" => Entry::Signal(Signal::Stop {
             error: text_of("error"),
             cause: text_of("cause"),
@@ -80,6 +87,10 @@ mod tests {
                 failure: Failure::new("E", "c"),
             },
             Signal::TimerFired { timer: 7 },
+            Signal::TaskStarted {
+                task: 9,
+                worker_name: Some("w".to_owned()),
+            },
             Signal::Stop {
                 error: Some("x".to_owned()),
                 cause: None,

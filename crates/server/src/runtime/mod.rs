@@ -523,7 +523,7 @@ impl Runtime {
                         Signal::TaskSucceeded { task, .. } | Signal::TaskFailed { task, .. } => {
                             tasks.remove(task);
                         }
-                        Signal::Stop { .. } => {}
+                        Signal::TaskStarted { .. } | Signal::Stop { .. } => {}
                     }
                     execution.signal(signal, &mut env)
                 }
