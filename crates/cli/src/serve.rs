@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// The largest definition, in bytes.
     #[arg(long, env = "BATON_MAX_DEFINITION_BYTES", default_value_t = 1024 * 1024)]
     max_definition_bytes: usize,
+    /// A Step Functions Local mock configuration: StartExecution on `stateMachineArn#TestCase`
+    /// answers the test case's mocked states from it.
+    #[arg(long, env = "SFN_MOCK_CONFIG")]
+    mock_config: Option<PathBuf>,
     /// Print the listening address as the first line of standard output (for scripts and tests).
     #[arg(long)]
     print_address: bool,
@@ -78,6 +82,15 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     };
     config.runtime.wait_time_scale = args.wait_time_scale;
     config.runtime.max_history_events = args.max_history_events;
+    if let Some(path) = &args.mock_config {
+        match baton_server::integrations::mock::MockConfig::load(path) {
+            Ok(mocks) => config.runtime.mocks = Some(Arc::new(mocks)),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     config.max_request_bytes = config
         .max_request_bytes
         .max(args.max_definition_bytes.saturating_mul(2))

@@ -236,6 +236,13 @@ pub enum EventDetails {
         /// The resource.
         resource: TaskResourceInfo,
     },
+    /// `TaskSubmitted`: a `.sync` integration's job was submitted (its answer is the output).
+    TaskSubmitted {
+        /// The resource.
+        resource: TaskResourceInfo,
+        /// The submit call's response.
+        output: Payload,
+    },
     /// `TaskSucceeded`.
     TaskSucceeded {
         /// The resource.
@@ -365,6 +372,7 @@ impl EventDetails {
             Self::MapRunSucceeded => "MapRunSucceeded".to_owned(),
             Self::MapRunFailed { .. } => "MapRunFailed".to_owned(),
             Self::TaskScheduled { .. } => "TaskScheduled".to_owned(),
+            Self::TaskSubmitted { .. } => "TaskSubmitted".to_owned(),
             Self::TaskStarted { .. } => "TaskStarted".to_owned(),
             Self::TaskSucceeded { .. } => "TaskSucceeded".to_owned(),
             Self::TaskFailed { .. } => "TaskFailed".to_owned(),
@@ -582,6 +590,16 @@ impl HistoryEvent {
                     json!({"resourceType": resource.resource_type, "resource": resource.resource}),
                 ),
             ),
+            EventDetails::TaskSubmitted { resource, output } => {
+                let mut d = Map::new();
+                d.insert("resourceType".to_owned(), json!(resource.resource_type));
+                d.insert("resource".to_owned(), json!(resource.resource));
+                if let Some(text) = payload(output) {
+                    d.insert("output".to_owned(), text);
+                }
+                d.insert("outputDetails".to_owned(), truncated_false());
+                ("taskSubmittedEventDetails", Some(Value::Object(d)))
+            }
             EventDetails::TaskSucceeded { resource, output } => {
                 let mut d = Map::new();
                 d.insert("resourceType".to_owned(), json!(resource.resource_type));

@@ -141,6 +141,14 @@ pub enum Signal {
         /// The worker's name (activities).
         worker_name: Option<String>,
     },
+    /// A `.sync` integration submitted its job: `TaskSubmitted` with the submit response; the
+    /// task's result comes later.
+    TaskSubmitted {
+        /// Which task.
+        task: TaskId,
+        /// The submit call's response.
+        output: Value,
+    },
     /// A timer is due.
     TimerFired {
         /// Which timer.
@@ -390,6 +398,14 @@ impl Execution {
                     self.record_task_started(tid, worker_name, env);
                 }
             }
+            Signal::TaskSubmitted { task, output } => {
+                if let Some(&tid) = self.tasks.get(&task) {
+                    if self.started_tasks.insert(task) {
+                        self.record_task_started(tid, None, env);
+                    }
+                    self.record_task_submitted(tid, output, env);
+                }
+            }
             Signal::TaskSucceeded { task, output } => {
                 self.cancel_task_timer(task);
                 if let Some(tid) = self.tasks.remove(&task) {
@@ -426,6 +442,11 @@ impl Execution {
             self.task_timers.remove(&timer);
             self.pending_commands.push(Command::CancelTimer { timer });
         }
+    }
+
+    /// Whether the execution still waits for `task` (it did not finish, time out or get cut).
+    pub fn awaits_task(&self, task: TaskId) -> bool {
+        self.status.is_running() && self.tasks.contains_key(&task)
     }
 
     /// The history so far.
@@ -2116,6 +2137,30 @@ impl Execution {
                 Err(failure) => self.fail_state(tid, &scope_path, state, failure, env),
             };
         self.after_resume(tid, step, env);
+    }
+
+    /// Records `TaskSubmitted` for the task thread `tid` waits on.
+    fn record_task_submitted(&mut self, tid: ThreadId, output: Value, env: &mut dyn Environment) {
+        self.focus(tid);
+        let machine = Arc::clone(&self.machine);
+        let Some(thread) = self.threads.get(tid) else {
+            return;
+        };
+        let last = thread.last_event;
+        let Some(StateKind::Task(task)) = resolve_scope(&machine.scope, &thread.scope)
+            .and_then(|scope| scope.states.get(thread.state))
+            .map(|state| &state.kind)
+        else {
+            return;
+        };
+        let details = EventDetails::TaskSubmitted {
+            resource: resource_info(task.resource.as_str()),
+            output: Arc::new(output),
+        };
+        let id = self.emit(env, last, details);
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.last_event = id;
+        }
     }
 
     /// Records `…Started` for the task thread `tid` waits on.

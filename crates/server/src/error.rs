@@ -178,6 +178,32 @@ impl ApiError {
         )
     }
 
+    /// `InvalidToken` for a task token Baton did not issue.
+    pub fn invalid_task_token() -> Self {
+        Self::new("InvalidToken", "Invalid Token: 'Invalid token'")
+    }
+
+    /// `TaskTimedOut`: the token's task no longer takes answers.
+    pub fn task_timed_out() -> Self {
+        Self::new(
+            "TaskTimedOut",
+            "Task Timed Out: 'Provided task does not exist anymore'",
+        )
+    }
+
+    /// `InvalidOutput`.
+    pub fn invalid_output(detail: impl std::fmt::Display) -> Self {
+        Self::new("InvalidOutput", format!("Invalid Output: '{detail}'"))
+    }
+
+    /// `ActivityDoesNotExist`.
+    pub fn no_activity(arn: &str) -> Self {
+        Self::new(
+            "ActivityDoesNotExist",
+            format!("Activity Does Not Exist: '{arn}'"),
+        )
+    }
+
     /// The request body is larger than the server takes.
     pub fn too_large() -> Self {
         Self {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod integrations;
 pub mod names;
 pub mod runtime;
 

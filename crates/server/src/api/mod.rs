@@ -10,6 +10,7 @@ mod get_execution_history;
 mod list_executions;
 mod list_state_machines;
 pub mod request;
+mod send_task;
 mod start_execution;
 mod start_sync_execution;
 mod stop_execution;
@@ -168,6 +169,9 @@ pub async fn dispatch(app: &Arc<App>, target: &str, body: &[u8]) -> Result<Strin
             describe_state_machine_for_execution::run(app, &request)?
         }
         "ValidateStateMachineDefinition" => validate_state_machine_definition::run(&request)?,
+        "SendTaskSuccess" => send_task::success(app, &request).await?,
+        "SendTaskFailure" => send_task::failure(app, &request).await?,
+        "SendTaskHeartbeat" => send_task::heartbeat(app, &request).await?,
         "TagResource" => tags::tag(app, &request).await?,
         "UntagResource" => tags::untag(app, &request).await?,
         "ListTagsForResource" => tags::list(app, &request)?,

@@ -4,6 +4,7 @@
 use super::request::Request;
 use super::{App, MachineEntry, epoch_seconds, fresh_uuid, store_error};
 use crate::error::ApiError;
+use crate::integrations::mock::split_test_case;
 use crate::names::{ResourceArn, check_name};
 use crate::runtime::{RuntimeError, StartRequest};
 use baton_engine::ExecutionInfo;
@@ -21,11 +22,14 @@ pub struct Start {
     pub input_text: String,
     /// The input, parsed.
     pub input: Value,
+    /// The mock test case (`stateMachineArn#TestCase`).
+    pub test_case: Option<String>,
 }
 
 /// Reads and checks the members both start operations take.
 pub fn read(app: &App, request: &Request) -> Result<Start, ApiError> {
-    let arn = request.str_len("stateMachineArn", 1, 256)?;
+    let full_arn = request.str_len("stateMachineArn", 1, 256)?;
+    let (arn, test_case) = split_test_case(full_arn);
     let name = request.opt_str_len("name", 1, 80)?;
     let input_text = request
         .opt_str_len("input", 0, app.config.max_payload_bytes)?
@@ -40,11 +44,26 @@ pub fn read(app: &App, request: &Request) -> Result<Start, ApiError> {
     let machine = app
         .machine(arn)
         .ok_or_else(|| ApiError::no_state_machine(arn))?;
+    if let Some(case) = test_case {
+        let known = app
+            .config
+            .runtime
+            .mocks
+            .as_ref()
+            .is_some_and(|mocks| mocks.has_test_case(&machine.record.name, case));
+        if !known {
+            return Err(ApiError::validation(format!(
+                "Test case '{case}' is not defined for state machine '{}' in the mock configuration",
+                machine.record.name
+            )));
+        }
+    }
     Ok(Start {
         machine,
         name: name.map_or_else(|| fresh_uuid(app), str::to_owned),
         input_text: input_text.to_owned(),
         input,
+        test_case: test_case.map(str::to_owned),
     })
 }
 
@@ -76,6 +95,7 @@ pub fn start_request(app: &App, start: Start) -> StartRequest {
         revision_id: record.revision_id.clone(),
         input_text: start.input_text,
         input: start.input,
+        test_case: start.test_case,
     }
 }
 

@@ -5,8 +5,14 @@ use baton_engine::Signal;
 use baton_engine::failure::Failure;
 use serde_json::{Value, json};
 
-/// The first journal entry of every execution: the start itself (its input is on the record).
-pub const START: &str = r#"{"v":1,"signal":"start"}"#;
+/// The first journal entry of every execution: the start itself (its input is on the record),
+/// with the mock test case it runs under, if any.
+pub fn start(test_case: Option<&str>) -> String {
+    match test_case {
+        Some(case) => json!({"v": 1, "signal": "start", "testCase": case}).to_string(),
+        None => json!({"v": 1, "signal": "start"}).to_string(),
+    }
+}
 
 /// Encodes a signal as journal text.
 pub fn encode(signal: &Signal) -> String {
@@ -19,6 +25,9 @@ pub fn encode(signal: &Signal) -> String {
             "error": failure.error, "cause": failure.cause})
         }
         Signal::TimerFired { timer } => json!({"v": 1, "signal": "timerFired", "timer": timer}),
+        Signal::TaskSubmitted { task, output } => {
+            json!({"v": 1, "signal": "taskSubmitted", "task": task, "output": output})
+        }
         Signal::TaskStarted { task, worker_name } => {
             json!({"v": 1, "signal": "taskStarted", "task": task, "workerName": worker_name})
         }
@@ -32,8 +41,11 @@ pub fn encode(signal: &Signal) -> String {
 /// What a journal entry holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
-    /// The execution started.
-    Start,
+    /// The execution started (under this mock test case).
+    Start {
+        /// The `#TestCase` of StartExecution's ARN.
+        test_case: Option<String>,
+    },
     /// A signal was delivered.
     Signal(Signal),
 }
@@ -47,7 +59,9 @@ pub fn decode(text: &str) -> Option<Entry> {
     let text_of = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
     let id_of = |key: &str| value.get(key).and_then(Value::as_u64);
     Some(match value.get("signal")?.as_str()? {
-        "start" => Entry::Start,
+        "start" => Entry::Start {
+            test_case: text_of("testCase"),
+        },
         "taskSucceeded" => Entry::Signal(Signal::TaskSucceeded {
             task: id_of("task")?,
             output: value.get("output")?.clone(),
@@ -58,6 +72,10 @@ pub fn decode(text: &str) -> Option<Entry> {
         }),
         "timerFired" => Entry::Signal(Signal::TimerFired {
             timer: id_of("timer")?,
+        }),
+        "taskSubmitted" => Entry::Signal(Signal::TaskSubmitted {
+            task: id_of("task")?,
+            output: value.get("output")?.clone(),
         }),
         "taskStarted" => Entry::Signal(Signal::TaskStarted {
             task: id_of("task")?,
@@ -99,7 +117,13 @@ mod tests {
         for signal in signals {
             assert_eq!(decode(&encode(&signal)), Some(Entry::Signal(signal)));
         }
-        assert_eq!(decode(START), Some(Entry::Start));
+        assert_eq!(decode(&start(None)), Some(Entry::Start { test_case: None }));
+        assert_eq!(
+            decode(&start(Some("Happy"))),
+            Some(Entry::Start {
+                test_case: Some("Happy".to_owned())
+            })
+        );
         assert_eq!(decode("{}"), None);
         assert_eq!(decode("nonsense"), None);
     }

@@ -7,22 +7,27 @@
 
 pub mod committer;
 pub mod journal;
+pub mod tasks;
 pub mod timers;
 
+use crate::integrations::mock::MockResponse;
 use crate::runtime::committer::Committer;
 use crate::runtime::journal::Entry;
 use crate::runtime::timers::Timers;
 use baton_asl::{SourceFormat, StateMachine, StateMachineType, ValidateOptions, parse_definition};
+use baton_engine::event::WorkerKind;
 use baton_engine::event::{EventDetails, Millis, payload_text};
+use baton_engine::execution::TaskId;
 use baton_engine::execution::TimerId;
+use baton_engine::failure::Failure;
 use baton_engine::local::{NoIntegrations, TaskRunner, VirtualEnvironment};
 use baton_engine::{Command, Execution, ExecutionInfo, ExecutionStatus, Signal};
 use baton_store::{
     ExecutionOutcome, ExecutionRecord, JournalEntry, RunStatus, Store, StoreError, StoredEvent,
     WorkflowType, Write,
 };
-use serde_json::Value;
-use std::collections::HashMap;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -46,6 +51,8 @@ pub struct RuntimeConfig {
     pub wait_time_scale: f64,
     /// The most events one history may hold.
     pub max_history_events: usize,
+    /// Step Functions Local's mock configuration (`--mock-config`), if one was loaded.
+    pub mocks: Option<Arc<crate::integrations::mock::MockConfig>>,
 }
 
 impl Default for RuntimeConfig {
@@ -53,6 +60,7 @@ impl Default for RuntimeConfig {
         Self {
             wait_time_scale: 1.0,
             max_history_events: baton_engine::execution::MAX_HISTORY_EVENTS,
+            mocks: None,
         }
     }
 }
@@ -78,6 +86,10 @@ struct Live {
     /// Callers waiting for the end (StartSyncExecution).
     waiters: Vec<oneshot::Sender<ExecutionRecord>>,
     finished: bool,
+    /// The mock test case the execution runs under (`stateMachineArn#TestCase`).
+    test_case: Option<String>,
+    /// How often each state's task was dispatched (the mock invocation counter).
+    dispatched: HashMap<String, u64>,
 }
 
 /// What to start.
@@ -96,6 +108,19 @@ pub struct StartRequest {
     pub input_text: String,
     /// The input, parsed.
     pub input: Value,
+    /// The mock test case (`stateMachineArn#TestCase`), if any.
+    pub test_case: Option<String>,
+}
+
+/// What answered a SendTask* call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskAnswer {
+    /// The task took the answer.
+    Accepted,
+    /// The token is not one Baton issued.
+    UnknownToken,
+    /// The task existed but is no longer awaited (it timed out, or its execution ended).
+    NoLongerAwaited,
 }
 
 /// Drives every execution of one Baton process.
@@ -106,6 +131,8 @@ pub struct Runtime {
     config: RuntimeConfig,
     live: Mutex<HashMap<Arc<str>, Arc<tokio::sync::Mutex<Live>>>>,
     seed_state: AtomicU64,
+    /// Task tokens and activity queues.
+    hub: tasks::TaskHub,
 }
 
 impl Runtime {
@@ -118,6 +145,7 @@ impl Runtime {
             timers: OnceLock::new(),
             config,
             live: Mutex::new(HashMap::new()),
+            hub: tasks::TaskHub::default(),
             seed_state: AtomicU64::new(
                 u64::try_from(now_millis()).unwrap_or(0) ^ u64::from(std::process::id()) << 32,
             ),
@@ -232,6 +260,8 @@ impl Runtime {
             durable,
             waiters: Vec::new(),
             finished: false,
+            test_case: request.test_case,
+            dispatched: HashMap::new(),
         };
         let events = stored_events(live.execution.events(), 0);
         let outcome = outcome_of(&live.execution, now);
@@ -246,7 +276,7 @@ impl Runtime {
                             seq: 0,
                             at: now,
                             seed,
-                            signal: journal::START.to_owned(),
+                            signal: journal::start(live.test_case.as_deref()),
                         }),
                         events,
                         outcome: outcome.clone(),
@@ -280,7 +310,7 @@ impl Runtime {
             let mut guard = shared.lock().await;
             self.lock_live()
                 .insert(Arc::clone(&arn), Arc::clone(&shared));
-            self.act(&mut guard, commands, now);
+            self.act(&mut guard, commands, now, &HashSet::new());
             if !guard.execution.status().is_running() {
                 self.finish(&mut guard).await;
             }
@@ -371,19 +401,26 @@ impl Runtime {
             live.execution.events().len(),
             outcome.as_ref(),
         );
-        self.act(live, commands, now);
+        self.act(live, commands, now, &HashSet::new());
         if !live.execution.status().is_running() {
             self.finish(live).await;
         }
         Ok(())
     }
 
-    /// Carries out the engine's commands.
-    fn act(self: &Arc<Self>, live: &mut Live, commands: Vec<Command>, now: Millis) {
+    /// Carries out the engine's commands. Tasks in `started` were already taken by a worker
+    /// before a restart (they are not queued again).
+    fn act(
+        self: &Arc<Self>,
+        live: &mut Live,
+        commands: Vec<Command>,
+        now: Millis,
+        started: &HashSet<TaskId>,
+    ) {
         let Some(timers) = self.timers.get() else {
             return;
         };
-        let mut tasks = Vec::new();
+        let mut answers: Vec<(TaskId, Answer)> = Vec::new();
         for command in commands {
             match command {
                 Command::StartTimer { timer, due } => {
@@ -392,13 +429,72 @@ impl Runtime {
                 Command::CancelTimer { timer } => timers.cancel(Arc::clone(&live.arn), timer),
                 Command::RunTask {
                     task,
+                    state_name,
                     resource,
                     parameters,
+                    heartbeat_seconds,
+                    task_token,
                     ..
-                } => tasks.push((task, resource, parameters)),
+                } => {
+                    let invocation = {
+                        let count = live.dispatched.entry(state_name.clone()).or_insert(0);
+                        *count += 1;
+                        *count - 1
+                    };
+                    if let Some(answer) = self.mocked(live, &state_name, invocation) {
+                        let answer = match answer {
+                            // A Lambda function ARN as Resource gets the function's result: the
+                            // mocked Invoke response's Payload.
+                            Answer::Succeeded(Value::Object(mut invoke))
+                                if WorkerKind::of(&resource)
+                                    == Some(WorkerKind::LambdaFunction)
+                                    && invoke.contains_key("Payload") =>
+                            {
+                                Answer::Succeeded(invoke.remove("Payload").unwrap_or(Value::Null))
+                            }
+                            other => other,
+                        };
+                        if resource.ends_with(".sync") || resource.contains(".sync:") {
+                            answers.push((task, Answer::Submitted(json!({}))));
+                        }
+                        answers.push((task, answer));
+                        continue;
+                    }
+                    let activity = (WorkerKind::of(&resource) == Some(WorkerKind::Activity))
+                        .then(|| resource.clone());
+                    if let Some(token) = task_token {
+                        let is_activity = activity.is_some();
+                        self.hub.register(
+                            token.clone(),
+                            tasks::PendingTask {
+                                execution: Arc::clone(&live.arn),
+                                task,
+                                activity,
+                                input: parameters.clone(),
+                                heartbeat_seconds,
+                                heartbeat_generation: 0,
+                            },
+                            !started.contains(&task),
+                        );
+                        if is_activity {
+                            // A worker takes it through GetActivityTask.
+                            continue;
+                        }
+                        // A callback: the heartbeat clock runs from now; the integration call
+                        // that carries the token must succeed, its result is not the answer.
+                        if let Some(seconds) = heartbeat_seconds {
+                            self.arm_heartbeat(token, seconds, 0);
+                        }
+                        if let Err(failure) = NoIntegrations.run(&resource, &parameters) {
+                            answers.push((task, Answer::Failed(failure)));
+                        }
+                        continue;
+                    }
+                    answers.push((task, Answer::Run(resource, parameters)));
+                }
             }
         }
-        if tasks.is_empty() {
+        if answers.is_empty() {
             return;
         }
         // The integrations available so far answer at once; one task reports them in the
@@ -406,14 +502,167 @@ impl Runtime {
         let runtime = Arc::clone(self);
         let arn = Arc::clone(&live.arn);
         tokio::spawn(async move {
-            for (task, resource, parameters) in tasks {
-                let signal = match NoIntegrations.run(&resource, &parameters) {
+            for (task, answer) in answers {
+                let result = match answer {
+                    Answer::Submitted(output) => {
+                        runtime
+                            .deliver(&arn, Signal::TaskSubmitted { task, output })
+                            .await;
+                        continue;
+                    }
+                    Answer::Succeeded(output) => Ok(output),
+                    Answer::Failed(failure) => Err(failure),
+                    Answer::Run(resource, parameters) => NoIntegrations.run(&resource, &parameters),
+                };
+                let signal = match result {
                     Ok(output) => Signal::TaskSucceeded { task, output },
                     Err(failure) => Signal::TaskFailed { task, failure },
                 };
                 runtime.deliver(&arn, signal).await;
             }
         });
+    }
+
+    /// The mocked answer of `state`'s `invocation`-th task, when the execution runs under a
+    /// mock test case that mocks the state.
+    fn mocked(&self, live: &Live, state: &str, invocation: u64) -> Option<Answer> {
+        let mocks = self.config.mocks.as_ref()?;
+        let case = mocks.test_case(machine_name(&live.record), live.test_case.as_deref()?)?;
+        if !case.mocks(state) {
+            return None;
+        }
+        Some(match case.response(state, invocation) {
+            Some(MockResponse::Return(value)) => Answer::Succeeded(value.clone()),
+            Some(MockResponse::Throw { error, cause }) => {
+                Answer::Failed(Failure::new(error.clone(), cause.clone()))
+            }
+            None => Answer::Failed(Failure::new(
+                baton_engine::failure::names::RUNTIME,
+                format!(
+                    "The mock configuration has no response for invocation {invocation} of state '{state}'"
+                ),
+            )),
+        })
+    }
+
+    /// Fails the task behind `token` with `States.HeartbeatTimeout` unless a heartbeat (or its
+    /// end) comes within `seconds` (scaled).
+    fn arm_heartbeat(self: &Arc<Self>, token: String, seconds: u64, generation: u64) {
+        let runtime = Arc::clone(self);
+        let millis = (seconds as f64 * 1000.0 * self.config.wait_time_scale) as u64;
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+            if runtime.hub.heartbeat_missed(&token, generation)
+                && let Some(pending) = runtime.hub.remove(&token)
+            {
+                runtime.hub.retire(token);
+                let failure = Failure::new(baton_engine::failure::names::HEARTBEAT_TIMEOUT, "");
+                runtime
+                    .deliver(
+                        &pending.execution,
+                        Signal::TaskFailed {
+                            task: pending.task,
+                            failure,
+                        },
+                    )
+                    .await;
+            }
+        });
+    }
+
+    /// The task hub (activity queues and task tokens).
+    pub fn hub(&self) -> &tasks::TaskHub {
+        &self.hub
+    }
+
+    /// A worker took an activity task: records `ActivityStarted` and starts its heartbeat clock.
+    pub async fn activity_taken(
+        self: &Arc<Self>,
+        handout: &tasks::Handout,
+        worker_name: Option<String>,
+    ) {
+        self.deliver(
+            &handout.execution,
+            Signal::TaskStarted {
+                task: handout.task,
+                worker_name,
+            },
+        )
+        .await;
+        if let Some(seconds) = handout.heartbeat_seconds {
+            self.arm_heartbeat(handout.token.clone(), seconds, 0);
+        }
+    }
+
+    /// SendTaskSuccess / SendTaskFailure: answers the task behind `token`.
+    pub async fn answer_task(
+        self: &Arc<Self>,
+        token: &str,
+        result: Result<Value, Failure>,
+    ) -> Result<TaskAnswer, RuntimeError> {
+        let Some(pending) = self.hub.get(token) else {
+            return Ok(if self.hub.is_retired(token) {
+                TaskAnswer::NoLongerAwaited
+            } else {
+                TaskAnswer::UnknownToken
+            });
+        };
+        let shared = self.lock_live().get(&*pending.execution).cloned();
+        let Some(shared) = shared else {
+            self.hub.remove(token);
+            self.hub.retire(token.to_owned());
+            return Ok(TaskAnswer::NoLongerAwaited);
+        };
+        let mut live = shared.lock().await;
+        if live.finished || !live.execution.awaits_task(pending.task) {
+            self.hub.remove(token);
+            self.hub.retire(token.to_owned());
+            return Ok(TaskAnswer::NoLongerAwaited);
+        }
+        let signal = match result {
+            Ok(output) => Signal::TaskSucceeded {
+                task: pending.task,
+                output,
+            },
+            Err(failure) => Signal::TaskFailed {
+                task: pending.task,
+                failure,
+            },
+        };
+        self.step(&mut live, signal).await?;
+        self.hub.remove(token);
+        self.hub.retire(token.to_owned());
+        Ok(TaskAnswer::Accepted)
+    }
+
+    /// SendTaskHeartbeat: restarts the heartbeat clock of the task behind `token`.
+    pub async fn heartbeat_task(self: &Arc<Self>, token: &str) -> TaskAnswer {
+        let Some(pending) = self.hub.get(token) else {
+            return if self.hub.is_retired(token) {
+                TaskAnswer::NoLongerAwaited
+            } else {
+                TaskAnswer::UnknownToken
+            };
+        };
+        let shared = self.lock_live().get(&*pending.execution).cloned();
+        let awaited = match shared {
+            Some(shared) => {
+                let live = shared.lock().await;
+                !live.finished && live.execution.awaits_task(pending.task)
+            }
+            None => false,
+        };
+        if !awaited {
+            self.hub.remove(token);
+            self.hub.retire(token.to_owned());
+            return TaskAnswer::NoLongerAwaited;
+        }
+        if let (Some(generation), Some(seconds)) =
+            (self.hub.heartbeat(token), pending.heartbeat_seconds)
+        {
+            self.arm_heartbeat(token.to_owned(), seconds, generation);
+        }
+        TaskAnswer::Accepted
     }
 
     /// When a timer the engine wants at `due` (engine time, decided at `now`) fires on the wall
@@ -426,6 +675,7 @@ impl Runtime {
     /// The execution ended: forget it, and record an EXPRESS one's outcome.
     async fn finish(&self, live: &mut Live) {
         let was_live = self.lock_live().remove(&live.arn).is_some();
+        self.hub.forget_execution(&live.arn);
         if was_live && let Some(timers) = self.timers.get() {
             timers.cancel_all(Arc::clone(&live.arn));
         }
@@ -502,10 +752,14 @@ impl Runtime {
         let mut timers: HashMap<TimerId, Millis> = HashMap::new();
         let mut tasks: HashMap<u64, Command> = HashMap::new();
         let mut next_seq = 0;
+        let mut test_case = None;
+        let mut started: HashSet<TaskId> = HashSet::new();
+        let mut dispatched: HashMap<String, u64> = HashMap::new();
         for entry in &journal_entries {
             let mut env = VirtualEnvironment::new(entry.at, entry.seed);
             let commands = match (journal::decode(&entry.signal), execution.as_mut()) {
-                (Some(Entry::Start), None) => {
+                (Some(Entry::Start { test_case: case }), None) => {
+                    test_case = case;
                     let (started, commands) = Execution::start(
                         Arc::clone(&machine),
                         info.clone(),
@@ -523,7 +777,10 @@ impl Runtime {
                         Signal::TaskSucceeded { task, .. } | Signal::TaskFailed { task, .. } => {
                             tasks.remove(task);
                         }
-                        Signal::TaskStarted { .. } | Signal::Stop { .. } => {}
+                        Signal::TaskStarted { task, .. } | Signal::TaskSubmitted { task, .. } => {
+                            started.insert(*task);
+                        }
+                        Signal::Stop { .. } => {}
                     }
                     execution.signal(signal, &mut env)
                 }
@@ -541,7 +798,12 @@ impl Runtime {
                     Command::CancelTimer { timer } => {
                         timers.remove(&timer);
                     }
-                    Command::RunTask { task, .. } => {
+                    Command::RunTask {
+                        task,
+                        ref state_name,
+                        ..
+                    } => {
+                        *dispatched.entry(state_name.clone()).or_insert(0) += 1;
                         tasks.insert(task, command);
                     }
                 }
@@ -560,6 +822,14 @@ impl Runtime {
             );
         }
         let arn: Arc<str> = Arc::from(record.arn.as_str());
+        // Tasks still pending are dispatched again below, and counted again there.
+        for command in tasks.values() {
+            if let Command::RunTask { state_name, .. } = command
+                && let Some(count) = dispatched.get_mut(state_name)
+            {
+                *count = count.saturating_sub(1);
+            }
+        }
         let shared = Arc::new(tokio::sync::Mutex::new(Live {
             arn: Arc::clone(&arn),
             execution,
@@ -568,6 +838,8 @@ impl Runtime {
             durable: true,
             waiters: Vec::new(),
             finished: false,
+            test_case,
+            dispatched,
         }));
         self.lock_live()
             .insert(Arc::clone(&arn), Arc::clone(&shared));
@@ -590,9 +862,31 @@ impl Runtime {
             &mut guard,
             pending.into_iter().map(|(_, c)| c).collect(),
             now_millis(),
+            &started,
         );
         Ok(())
     }
+}
+
+/// How a task is answered.
+enum Answer {
+    /// A `.sync` job was submitted (a result follows).
+    Submitted(Value),
+    /// By a mock, with this result.
+    Succeeded(Value),
+    /// By a mock or a failed dispatch, with this failure.
+    Failed(Failure),
+    /// By running the integration.
+    Run(String, Value),
+}
+
+/// The state machine name of an execution record (the last part of its state machine ARN).
+fn machine_name(record: &ExecutionRecord) -> &str {
+    record
+        .state_machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
 }
 
 /// The names and ARNs of a stored execution.

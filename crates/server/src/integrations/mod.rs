@@ -1,0 +1,4 @@
+//! How Task states reach the outside world: mocked responses (Step Functions Local's mock
+//! configuration), and the service integrations.
+
+pub mod mock;
