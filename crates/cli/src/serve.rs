@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// answers the test case's mocked states from it.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
+    /// The Lambda Invoke API endpoint Task states call (`sam local start-lambda`, an emulator,
+    /// or a test server); plain HTTP.
+    #[arg(long, env = "AWS_ENDPOINT_URL_LAMBDA")]
+    lambda_endpoint: Option<String>,
     /// Print the listening address as the first line of standard output (for scripts and tests).
     #[arg(long)]
     print_address: bool,
@@ -82,6 +86,19 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     };
     config.runtime.wait_time_scale = args.wait_time_scale;
     config.runtime.max_history_events = args.max_history_events;
+    if let Some(endpoint) = &args.lambda_endpoint {
+        match baton_server::integrations::lambda::LambdaClient::new(
+            endpoint,
+            &args.account,
+            &args.region,
+        ) {
+            Ok(client) => config.runtime.lambda = Some(client),
+            Err(e) => {
+                eprintln!("--lambda-endpoint {endpoint}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(path) = &args.mock_config {
         match baton_server::integrations::mock::MockConfig::load(path) {
             Ok(mocks) => config.runtime.mocks = Some(Arc::new(mocks)),

@@ -1,4 +1,5 @@
 //! How Task states reach the outside world: mocked responses (Step Functions Local's mock
 //! configuration), and the service integrations.
 
+pub mod lambda;
 pub mod mock;

@@ -53,6 +53,8 @@ pub struct RuntimeConfig {
     pub max_history_events: usize,
     /// Step Functions Local's mock configuration (`--mock-config`), if one was loaded.
     pub mocks: Option<Arc<crate::integrations::mock::MockConfig>>,
+    /// The Lambda Invoke API client (`--lambda-endpoint` / `AWS_ENDPOINT_URL_LAMBDA`), if set.
+    pub lambda: Option<crate::integrations::lambda::LambdaClient>,
 }
 
 impl Default for RuntimeConfig {
@@ -61,6 +63,7 @@ impl Default for RuntimeConfig {
             wait_time_scale: 1.0,
             max_history_events: baton_engine::execution::MAX_HISTORY_EVENTS,
             mocks: None,
+            lambda: None,
         }
     }
 }
@@ -485,12 +488,10 @@ impl Runtime {
                         if let Some(seconds) = heartbeat_seconds {
                             self.arm_heartbeat(token, seconds, 0);
                         }
-                        if let Err(failure) = NoIntegrations.run(&resource, &parameters) {
-                            answers.push((task, Answer::Failed(failure)));
-                        }
+                        self.run_integration(live, task, resource, parameters, true);
                         continue;
                     }
-                    answers.push((task, Answer::Run(resource, parameters)));
+                    self.run_integration(live, task, resource, parameters, false);
                 }
             }
         }
@@ -512,7 +513,6 @@ impl Runtime {
                     }
                     Answer::Succeeded(output) => Ok(output),
                     Answer::Failed(failure) => Err(failure),
-                    Answer::Run(resource, parameters) => NoIntegrations.run(&resource, &parameters),
                 };
                 let signal = match result {
                     Ok(output) => Signal::TaskSucceeded { task, output },
@@ -520,6 +520,40 @@ impl Runtime {
                 };
                 runtime.deliver(&arn, signal).await;
             }
+        });
+    }
+
+    /// Calls the integration behind `resource`; its answer becomes the task's result, or for a
+    /// callback (`callback`), only its failure does (the result comes with the token).
+    fn run_integration(
+        self: &Arc<Self>,
+        live: &Live,
+        task: TaskId,
+        resource: String,
+        parameters: Value,
+        callback: bool,
+    ) {
+        let runtime = Arc::clone(self);
+        let arn = Arc::clone(&live.arn);
+        let lambda = self
+            .config
+            .lambda
+            .clone()
+            .filter(|_| crate::integrations::lambda::is_lambda_resource(&resource));
+        tokio::spawn(async move {
+            let result = match lambda {
+                Some(client) => client
+                    .run_task(&resource, &parameters)
+                    .await
+                    .map_err(|(error, cause)| Failure::new(error, cause)),
+                None => NoIntegrations.run(&resource, &parameters),
+            };
+            let signal = match result {
+                Ok(_) if callback => return,
+                Ok(output) => Signal::TaskSucceeded { task, output },
+                Err(failure) => Signal::TaskFailed { task, failure },
+            };
+            runtime.deliver(&arn, signal).await;
         });
     }
 
@@ -876,8 +910,6 @@ enum Answer {
     Succeeded(Value),
     /// By a mock or a failed dispatch, with this failure.
     Failed(Failure),
-    /// By running the integration.
-    Run(String, Value),
 }
 
 /// The state machine name of an execution record (the last part of its state machine ARN).
