@@ -99,12 +99,26 @@ impl App {
                 }
             }
         }
-        Ok(Arc::new(Self {
+        let app = Arc::new(Self {
             runtime,
             store,
             config,
             machines: RwLock::new(machines),
-        }))
+        });
+        let weak = Arc::downgrade(&app);
+        app.runtime.set_nested_starter(Arc::new(move |request| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                match weak.upgrade() {
+                    Some(app) => start_execution::start_child(&app, request).await,
+                    None => Err(baton_engine::failure::Failure::new(
+                        baton_engine::failure::names::TASK_FAILED,
+                        "The server is shutting down",
+                    )),
+                }
+            })
+        }));
+        Ok(app)
     }
 
     /// The state machine at `arn`.

@@ -6,8 +6,10 @@ use super::{App, MachineEntry, epoch_seconds, fresh_uuid, store_error};
 use crate::error::ApiError;
 use crate::integrations::mock::split_test_case;
 use crate::names::{ResourceArn, check_name};
+use crate::runtime::nested::NestedRequest;
 use crate::runtime::{RuntimeError, StartRequest};
 use baton_engine::ExecutionInfo;
+use baton_engine::failure::Failure;
 use baton_store::{ExecutionRecord, RunStatus, StoreError, WorkflowType};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -132,4 +134,65 @@ pub async fn run(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
         }
         Err(RuntimeError::Store(error)) => Err(store_error(error)),
     }
+}
+
+/// An error of a `states:startExecution` task, worded as the Step Functions service integration
+/// reports a failed API call.
+fn service_failure(code: &str, message: &str) -> Failure {
+    Failure::new(
+        format!("StepFunctions.{code}Exception"),
+        format!(
+            "{message} (Service: AWSStepFunctions; Status Code: 400; Error Code: {code}; Proxy: null)"
+        ),
+    )
+}
+
+/// Starts a nested execution for a parent's `states:startExecution` task.
+pub async fn start_child(
+    app: &Arc<App>,
+    request: NestedRequest,
+) -> Result<ExecutionRecord, Failure> {
+    let (arn, _) = split_test_case(&request.state_machine_arn);
+    let Some(machine) = app.machine(arn) else {
+        let error = ApiError::no_state_machine(arn);
+        return Err(service_failure(error.code, &error.message));
+    };
+    if !crate::names::is_valid_name(&request.name) {
+        let error = ApiError::invalid_name(&request.name);
+        return Err(service_failure(error.code, &error.message));
+    }
+    let input: Value = serde_json::from_str(&request.input).map_err(|e| {
+        let error = ApiError::invalid_input(e);
+        service_failure(error.code, &error.message)
+    })?;
+    let start = start_request(
+        app,
+        Start {
+            machine,
+            name: request.name,
+            input_text: request.input,
+            input,
+            test_case: None,
+        },
+    );
+    let child_arn = start.info.execution_arn.clone();
+    if let Ok(Some(existing)) = app.store.execution(&child_arn) {
+        if request.reuse_existing
+            || (existing.status == RunStatus::Running && existing.input == start.input_text)
+        {
+            return Ok(existing);
+        }
+        let error = ApiError::execution_exists(&child_arn);
+        return Err(service_failure(error.code, &error.message));
+    }
+    app.runtime
+        .start_execution(start, false)
+        .await
+        .map_err(|RuntimeError::Store(error)| {
+            tracing::error!(%error, "could not store a nested execution");
+            Failure::new(
+                "StepFunctions.AWSStepFunctionsException",
+                "The nested execution could not be stored",
+            )
+        })
 }

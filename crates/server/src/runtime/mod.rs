@@ -7,6 +7,7 @@
 
 pub mod committer;
 pub mod journal;
+pub mod nested;
 pub mod tasks;
 pub mod timers;
 
@@ -136,6 +137,10 @@ pub struct Runtime {
     seed_state: AtomicU64,
     /// Task tokens and activity queues.
     hub: tasks::TaskHub,
+    /// Starts nested executions (set by the API layer).
+    nested: OnceLock<nested::NestedStarter>,
+    /// `.sync` parents waiting for a child, by child ARN.
+    watchers: Mutex<HashMap<String, Vec<nested::Watcher>>>,
 }
 
 impl Runtime {
@@ -149,6 +154,8 @@ impl Runtime {
             config,
             live: Mutex::new(HashMap::new()),
             hub: tasks::TaskHub::default(),
+            nested: OnceLock::new(),
+            watchers: Mutex::new(HashMap::new()),
             seed_state: AtomicU64::new(
                 u64::try_from(now_millis()).unwrap_or(0) ^ u64::from(std::process::id()) << 32,
             ),
@@ -488,10 +495,11 @@ impl Runtime {
                         if let Some(seconds) = heartbeat_seconds {
                             self.arm_heartbeat(token, seconds, 0);
                         }
-                        self.run_integration(live, task, resource, parameters, true);
+                        self.run_integration(live, task, resource, parameters, true, false);
                         continue;
                     }
-                    self.run_integration(live, task, resource, parameters, false);
+                    let resuming = started.contains(&task);
+                    self.run_integration(live, task, resource, parameters, false, resuming);
                 }
             }
         }
@@ -525,6 +533,7 @@ impl Runtime {
 
     /// Calls the integration behind `resource`; its answer becomes the task's result, or for a
     /// callback (`callback`), only its failure does (the result comes with the token).
+    /// `resuming`: the task was already under way before a restart.
     fn run_integration(
         self: &Arc<Self>,
         live: &Live,
@@ -532,7 +541,12 @@ impl Runtime {
         resource: String,
         parameters: Value,
         callback: bool,
+        resuming: bool,
     ) {
+        if let Some(mode) = nested::NestedMode::of(&resource) {
+            self.start_nested(live, task, mode, &parameters, resuming);
+            return;
+        }
         let runtime = Arc::clone(self);
         let arn = Arc::clone(&live.arn);
         let lambda = self
@@ -602,6 +616,154 @@ impl Runtime {
                     .await;
             }
         });
+    }
+
+    /// Lets the runtime start nested executions (`states:startExecution` tasks).
+    pub fn set_nested_starter(&self, starter: nested::NestedStarter) {
+        let _ = self.nested.set(starter);
+    }
+
+    fn lock_watchers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<nested::Watcher>>> {
+        self.watchers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a `states:startExecution` task: starts the child and, for `.sync`, waits for it.
+    fn start_nested(
+        self: &Arc<Self>,
+        live: &Live,
+        task: TaskId,
+        mode: nested::NestedMode,
+        parameters: &Value,
+        resuming: bool,
+    ) {
+        let runtime = Arc::clone(self);
+        let parent = Arc::clone(&live.arn);
+        let parsed = nested::read_parameters(parameters);
+        let starter = self.nested.get().cloned();
+        let default_name = deterministic_name(&live.arn, task);
+        tokio::spawn(async move {
+            let fail = |failure: Failure| Signal::TaskFailed { task, failure };
+            let signal = match (parsed, starter) {
+                (Err(failure), _) => fail(failure),
+                (Ok(_), None) => fail(Failure::new(
+                    baton_engine::failure::names::TASK_FAILED,
+                    "Nested executions are not available in this Baton run",
+                )),
+                (Ok((state_machine_arn, input, name)), Some(starter)) => {
+                    let name = name.unwrap_or(default_name);
+                    let sync = matches!(mode, nested::NestedMode::Sync | nested::NestedMode::Sync2);
+                    let child_arn = child_execution_arn(&state_machine_arn, &name);
+                    if sync {
+                        runtime
+                            .lock_watchers()
+                            .entry(child_arn.clone())
+                            .or_default()
+                            .push(nested::Watcher {
+                                parent: Arc::clone(&parent),
+                                task,
+                                mode,
+                            });
+                    }
+                    let request = nested::NestedRequest {
+                        state_machine_arn,
+                        input,
+                        name,
+                        reuse_existing: resuming,
+                    };
+                    let request_id = {
+                        let mut env = VirtualEnvironment::new(0, runtime.next_seed());
+                        baton_engine::execution::uuid_v4(&mut env)
+                    };
+                    match starter(request).await {
+                        Err(failure) => {
+                            runtime.lock_watchers().remove(&child_arn);
+                            fail(failure)
+                        }
+                        Ok(child) if !sync => {
+                            if mode == nested::NestedMode::WaitForTaskToken {
+                                return;
+                            }
+                            Signal::TaskSucceeded {
+                                task,
+                                output: nested::start_result(&child, &request_id),
+                            }
+                        }
+                        Ok(child) => {
+                            if !resuming {
+                                runtime
+                                    .deliver(
+                                        &parent,
+                                        Signal::TaskSubmitted {
+                                            task,
+                                            output: nested::start_result(&child, &request_id),
+                                        },
+                                    )
+                                    .await;
+                            }
+                            if child.status == RunStatus::Running {
+                                return;
+                            }
+                            // It ended before the watch began (or before a restart).
+                            runtime.lock_watchers().remove(&child_arn);
+                            match nested::sync_result(&child, mode, &request_id) {
+                                Ok(output) => Signal::TaskSucceeded { task, output },
+                                Err(failure) => fail(failure),
+                            }
+                        }
+                    }
+                }
+            };
+            runtime.deliver(&parent, signal).await;
+        });
+    }
+
+    /// A child ended: answer the `.sync` parents waiting for it.
+    fn child_ended(self: &Arc<Self>, child: &ExecutionRecord) {
+        let watchers = self.lock_watchers().remove(&child.arn).unwrap_or_default();
+        for watcher in watchers {
+            let runtime = Arc::clone(self);
+            let request_id = {
+                let mut env = VirtualEnvironment::new(0, self.next_seed());
+                baton_engine::execution::uuid_v4(&mut env)
+            };
+            let signal = match nested::sync_result(child, watcher.mode, &request_id) {
+                Ok(output) => Signal::TaskSucceeded {
+                    task: watcher.task,
+                    output,
+                },
+                Err(failure) => Signal::TaskFailed {
+                    task: watcher.task,
+                    failure,
+                },
+            };
+            tokio::spawn(async move {
+                runtime.deliver(&watcher.parent, signal).await;
+            });
+        }
+    }
+
+    /// A parent ended: stop the `.sync` children it was waiting for.
+    fn stop_children(self: &Arc<Self>, parent: &str) {
+        let children: Vec<String> = {
+            let mut watchers = self.lock_watchers();
+            let children: Vec<String> = watchers
+                .iter()
+                .filter(|(_, list)| list.iter().any(|w| &*w.parent == parent))
+                .map(|(child, _)| child.clone())
+                .collect();
+            for child in &children {
+                if let Some(list) = watchers.get_mut(child) {
+                    list.retain(|w| &*w.parent != parent);
+                }
+            }
+            children
+        };
+        for child in children {
+            let runtime = Arc::clone(self);
+            tokio::spawn(async move {
+                let _ = runtime.stop(&child, None, None).await;
+            });
+        }
     }
 
     /// The task hub (activity queues and task tokens).
@@ -707,7 +869,7 @@ impl Runtime {
     }
 
     /// The execution ended: forget it, and record an EXPRESS one's outcome.
-    async fn finish(&self, live: &mut Live) {
+    async fn finish(self: &Arc<Self>, live: &mut Live) {
         let was_live = self.lock_live().remove(&live.arn).is_some();
         self.hub.forget_execution(&live.arn);
         if was_live && let Some(timers) = self.timers.get() {
@@ -738,6 +900,8 @@ impl Runtime {
         for waiter in live.waiters.drain(..) {
             let _ = waiter.send(live.record.clone());
         }
+        self.child_ended(&live.record);
+        self.stop_children(&live.arn);
     }
 
     /// Rebuilds every running STANDARD execution from the store (after a restart).
@@ -919,6 +1083,29 @@ fn machine_name(record: &ExecutionRecord) -> &str {
         .rsplit(':')
         .next()
         .unwrap_or_default()
+}
+
+/// A child execution's ARN: `…:execution:<state machine name>:<name>`.
+fn child_execution_arn(state_machine_arn: &str, name: &str) -> String {
+    format!(
+        "{}:{name}",
+        state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
+    )
+}
+
+/// A child's name when the Task gives none: a UUID derived from the parent and the task, so a
+/// restarted parent finds the same child again.
+fn deterministic_name(parent: &str, task: TaskId) -> String {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ task;
+    let mut other = 0x8422_2325_cbf2_9ce4u64;
+    for byte in parent.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+        other = (other ^ u64::from(byte))
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(5);
+    }
+    let mut env = VirtualEnvironment::new(0, hash ^ other.rotate_left(17));
+    baton_engine::execution::uuid_v4(&mut env)
 }
 
 /// The names and ARNs of a stored execution.
