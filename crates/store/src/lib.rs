@@ -211,6 +211,9 @@ pub enum Write {
 }
 
 /// Which executions to list: newest first.
+///
+/// Beware: `limit` is always applied, and 0 (what `ExecutionQuery::default()` gives) lists
+/// nothing; ask for `usize::MAX` to list every match.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionQuery {
     /// Only this state machine's.
@@ -219,7 +222,7 @@ pub struct ExecutionQuery {
     pub status: Option<RunStatus>,
     /// Continue after this execution (a page's last), in newest-first order.
     pub after: Option<String>,
-    /// At most this many.
+    /// At most this many (0 lists nothing; it does not mean "no limit").
     pub limit: usize,
 }
 
@@ -281,7 +284,8 @@ pub trait Store: Send + Sync {
     fn events(&self, arn: &str, query: EventQuery) -> Result<Vec<StoredEvent>, StoreError>;
     /// An execution's journal in `seq` order.
     fn journal(&self, arn: &str) -> Result<Vec<JournalEntry>, StoreError>;
-    /// Every STANDARD execution still running: what a restart must resume.
+    /// Every STANDARD execution still running, oldest first (start time, then ARN, both
+    /// ascending): what a restart must resume.
     fn running(&self) -> Result<Vec<ExecutionRecord>, StoreError>;
 }
 

@@ -232,13 +232,15 @@ impl Store for MemoryStore {
     }
 
     fn running(&self) -> Result<Vec<ExecutionRecord>, StoreError> {
-        Ok(self
-            .lock()
+        let inner = self.lock();
+        let mut running: Vec<&ExecutionRecord> = inner
             .executions
             .values()
             .filter_map(|e| e.record.as_ref())
             .filter(|r| r.status == RunStatus::Running && r.workflow_type == WorkflowType::Standard)
-            .cloned()
-            .collect())
+            .collect();
+        // Oldest first: the reverse of newest first.
+        running.sort_by(|a, b| newest_first(b, a));
+        Ok(running.into_iter().cloned().collect())
     }
 }

@@ -854,6 +854,13 @@ fn running_lists_only_running_standard_executions(store: &dyn Store) {
             create(execution(&ex("f1"), SM_A, 5)),
         ])
         .unwrap();
+    // Created after the others, yet older (r4), or as old with a smaller ARN (r0).
+    store
+        .apply(&[
+            create(execution(&ex("r4"), SM_A, 0)),
+            create(execution(&ex("r0"), SM_B, 3)),
+        ])
+        .unwrap();
     store
         .apply(&[
             step(&ex("r1"), 1..=2),
@@ -862,16 +869,26 @@ fn running_lists_only_running_standard_executions(store: &dyn Store) {
         ])
         .unwrap();
 
-    let mut running = store.running().unwrap();
-    running.sort_by(|a, b| a.arn.cmp(&b.arn));
-    assert_eq!(arns(&running), vec![ex("r1"), ex("r3")]);
-    assert_eq!(running[0], store.execution(&ex("r1")).unwrap().unwrap());
-    assert_eq!(running[0].event_count, 2);
+    // Oldest first: by start time, then by ARN.
+    let running = store.running().unwrap();
+    assert_eq!(arns(&running), vec![ex("r4"), ex("r1"), ex("r0"), ex("r3")]);
+    assert_eq!(running[1], store.execution(&ex("r1")).unwrap().unwrap());
+    assert_eq!(running[1].event_count, 2);
+    for record in &running {
+        assert_eq!(store.execution(&record.arn).unwrap().as_ref(), Some(record));
+    }
 
     store
         .apply(&[
             finish(&ex("r1"), RunStatus::Failed, 20),
             finish(&ex("r3"), RunStatus::TimedOut, 21),
+        ])
+        .unwrap();
+    assert_eq!(arns(&store.running().unwrap()), vec![ex("r4"), ex("r0")]);
+    store
+        .apply(&[
+            finish(&ex("r4"), RunStatus::Succeeded, 22),
+            finish(&ex("r0"), RunStatus::Succeeded, 23),
         ])
         .unwrap();
     assert!(store.running().unwrap().is_empty());
@@ -1211,7 +1228,7 @@ fn sqlite_store_is_send_and_sync() {
 }
 
 #[test]
-fn sqlite_file_uses_wal_and_schema_version_1() {
+fn sqlite_file_uses_wal_and_schema_version_2() {
     let dir = TempDir::new("pragmas");
     let path = dir.db();
     let store = SqliteStore::open(&path).unwrap();
@@ -1226,7 +1243,7 @@ fn sqlite_file_uses_wal_and_schema_version_1() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     drop(raw);
     drop(store);
     // Reopening an existing store keeps its data.
@@ -1240,12 +1257,45 @@ fn sqlite_refuses_a_newer_schema() {
     let path = dir.db();
     drop(SqliteStore::open(&path).unwrap());
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.pragma_update(None, "user_version", 2).unwrap();
+    raw.pragma_update(None, "user_version", 3).unwrap();
     drop(raw);
     match SqliteStore::open(&path) {
-        Err(StoreError::Backend(message)) => assert!(message.contains('2'), "{message}"),
+        Err(StoreError::Backend(message)) => assert!(message.contains('3'), "{message}"),
         other => panic!("expected a backend error, got {other:?}"),
     }
+}
+
+#[test]
+fn sqlite_refuses_a_version_1_file_and_leaves_it_alone() {
+    let dir = TempDir::new("v1");
+    let path = dir.db();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // What the first SQLite store wrote: another layout, and version 1.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TABLE events (execution_arn TEXT NOT NULL, id INTEGER NOT NULL, \
+         body TEXT NOT NULL, PRIMARY KEY (execution_arn, id)) STRICT, WITHOUT ROWID; \
+         INSERT INTO events VALUES ('arn:e1', 1, '{}'); \
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(raw);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Backend(message)) => {
+            assert!(message.contains("version is 1"), "{message}");
+            assert!(message.contains("version 2"), "{message}");
+        }
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let events: i64 = raw
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 1);
 }
 
 #[test]
@@ -1565,11 +1615,10 @@ fn same_reads(a: &dyn Store, b: &dyn Store, thorough: bool) -> Result<(), TestCa
             b.state_machine(&arn).unwrap()
         );
     }
-    let mut running_a = a.running().unwrap();
-    let mut running_b = b.running().unwrap();
-    running_a.sort_by(|x, y| x.arn.cmp(&y.arn));
-    running_b.sort_by(|x, y| x.arn.cmp(&y.arn));
-    prop_assert_eq!(running_a, running_b);
+    // Both list oldest first.
+    let running = a.running().unwrap();
+    prop_assert!(running.is_sorted_by(|x, y| newest_first(y, x).is_le()));
+    prop_assert_eq!(running, b.running().unwrap());
 
     for i in 0..EXECUTIONS {
         let arn = model_execution_arn(i);
