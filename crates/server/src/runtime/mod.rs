@@ -137,6 +137,9 @@ pub struct Runtime {
     seed_state: AtomicU64,
     /// Task tokens and activity queues.
     hub: tasks::TaskHub,
+    /// Each execution's inbox: signals from timers and integrations, delivered in the order
+    /// they were posted by one task per execution.
+    inboxes: Mutex<HashMap<Arc<str>, tokio::sync::mpsc::UnboundedSender<Signal>>>,
     /// Starts nested executions (set by the API layer).
     nested: OnceLock<nested::NestedStarter>,
     /// `.sync` parents waiting for a child, by child ARN.
@@ -154,6 +157,7 @@ impl Runtime {
             config,
             live: Mutex::new(HashMap::new()),
             hub: tasks::TaskHub::default(),
+            inboxes: Mutex::new(HashMap::new()),
             nested: OnceLock::new(),
             watchers: Mutex::new(HashMap::new()),
             seed_state: AtomicU64::new(
@@ -166,24 +170,9 @@ impl Runtime {
                 let Some(runtime) = weak.upgrade() else {
                     return;
                 };
-                // One task per execution delivers its timers in due order; executions run in
-                // parallel.
-                let mut per_execution: Vec<(Arc<str>, Vec<TimerId>)> = Vec::new();
+                // Each execution's inbox takes its timers in due order.
                 for (execution, timer) in due {
-                    match per_execution.iter_mut().find(|(e, _)| *e == execution) {
-                        Some((_, timers)) => timers.push(timer),
-                        None => per_execution.push((execution, vec![timer])),
-                    }
-                }
-                for (execution, timers) in per_execution {
-                    let runtime = Arc::clone(&runtime);
-                    tokio::spawn(async move {
-                        for timer in timers {
-                            runtime
-                                .deliver(&execution, Signal::TimerFired { timer })
-                                .await;
-                        }
-                    });
+                    runtime.post(execution, Signal::TimerFired { timer });
                 }
             }),
             now_millis,
@@ -216,6 +205,29 @@ impl Runtime {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// Queues `signal` for execution `arn`: signals posted to one execution are delivered one
+    /// after another in posting order, so its history does not depend on thread timing.
+    pub fn post(self: &Arc<Self>, arn: Arc<str>, signal: Signal) {
+        let mut inboxes = self.inboxes.lock().unwrap_or_else(|e| e.into_inner());
+        let signal = match inboxes.get(&arn) {
+            Some(inbox) => match inbox.send(signal) {
+                Ok(()) => return,
+                Err(returned) => returned.0,
+            },
+            None => signal,
+        };
+        let (inbox, mut queue) = tokio::sync::mpsc::unbounded_channel();
+        let _ = inbox.send(signal);
+        inboxes.insert(Arc::clone(&arn), inbox);
+        drop(inboxes);
+        let runtime = Arc::clone(self);
+        tokio::spawn(async move {
+            while let Some(signal) = queue.recv().await {
+                runtime.deliver(&arn, signal).await;
+            }
+        });
     }
 
     /// Whether `arn` is an execution this process is running.
@@ -506,29 +518,16 @@ impl Runtime {
         if answers.is_empty() {
             return;
         }
-        // The integrations available so far answer at once; one task reports them in the
-        // order the engine asked, so a run's history does not depend on thread timing.
-        let runtime = Arc::clone(self);
-        let arn = Arc::clone(&live.arn);
-        tokio::spawn(async move {
-            for (task, answer) in answers {
-                let result = match answer {
-                    Answer::Submitted(output) => {
-                        runtime
-                            .deliver(&arn, Signal::TaskSubmitted { task, output })
-                            .await;
-                        continue;
-                    }
-                    Answer::Succeeded(output) => Ok(output),
-                    Answer::Failed(failure) => Err(failure),
-                };
-                let signal = match result {
-                    Ok(output) => Signal::TaskSucceeded { task, output },
-                    Err(failure) => Signal::TaskFailed { task, failure },
-                };
-                runtime.deliver(&arn, signal).await;
-            }
-        });
+        // Answers known at once go through the execution's inbox in the order the engine
+        // asked, so a run's history does not depend on thread timing.
+        for (task, answer) in answers {
+            let signal = match answer {
+                Answer::Submitted(output) => Signal::TaskSubmitted { task, output },
+                Answer::Succeeded(output) => Signal::TaskSucceeded { task, output },
+                Answer::Failed(failure) => Signal::TaskFailed { task, failure },
+            };
+            self.post(Arc::clone(&live.arn), signal);
+        }
     }
 
     /// Calls the integration behind `resource`; its answer becomes the task's result, or for a
@@ -549,26 +548,32 @@ impl Runtime {
         }
         let runtime = Arc::clone(self);
         let arn = Arc::clone(&live.arn);
-        let lambda = self
-            .config
-            .lambda
-            .clone()
-            .filter(|_| crate::integrations::lambda::is_lambda_resource(&resource));
-        tokio::spawn(async move {
-            let result = match lambda {
-                Some(client) => client
-                    .run_task(&resource, &parameters)
-                    .await
-                    .map_err(|(error, cause)| Failure::new(error, cause)),
-                None => NoIntegrations.run(&resource, &parameters),
-            };
+        let answer = move |result: Result<Value, Failure>| {
             let signal = match result {
                 Ok(_) if callback => return,
                 Ok(output) => Signal::TaskSucceeded { task, output },
                 Err(failure) => Signal::TaskFailed { task, failure },
             };
-            runtime.deliver(&arn, signal).await;
-        });
+            runtime.post(arn, signal);
+        };
+        match self
+            .config
+            .lambda
+            .clone()
+            .filter(|_| crate::integrations::lambda::is_lambda_resource(&resource))
+        {
+            Some(client) => {
+                tokio::spawn(async move {
+                    let result = client
+                        .run_task(&resource, &parameters)
+                        .await
+                        .map_err(|(error, cause)| Failure::new(error, cause));
+                    answer(result);
+                });
+            }
+            // No integration serves it: the answer is known at once.
+            None => answer(NoIntegrations.run(&resource, &parameters)),
+        }
     }
 
     /// The mocked answer of `state`'s `invocation`-th task, when the execution runs under a
@@ -872,6 +877,10 @@ impl Runtime {
     async fn finish(self: &Arc<Self>, live: &mut Live) {
         let was_live = self.lock_live().remove(&live.arn).is_some();
         self.hub.forget_execution(&live.arn);
+        self.inboxes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&live.arn);
         if was_live && let Some(timers) = self.timers.get() {
             timers.cancel_all(Arc::clone(&live.arn));
         }
@@ -893,9 +902,15 @@ impl Runtime {
                     outcome,
                 },
             ];
-            if let Err(error) = self.committer.commit(writes).await {
-                tracing::warn!(execution = %live.arn, %error, "could not record an EXPRESS execution's outcome");
-            }
+            // EXPRESS outcomes are kept for the console, at-least-once like AWS's logs: the
+            // caller is not held up by the disk.
+            let committer = self.committer.clone();
+            let arn = Arc::clone(&live.arn);
+            tokio::spawn(async move {
+                if let Err(error) = committer.commit(writes).await {
+                    tracing::warn!(execution = %arn, %error, "could not record an EXPRESS execution's outcome");
+                }
+            });
         }
         for waiter in live.waiters.drain(..) {
             let _ = waiter.send(live.record.clone());
