@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// or a test server); plain HTTP.
     #[arg(long, env = "AWS_ENDPOINT_URL_LAMBDA")]
     lambda_endpoint: Option<String>,
+    /// How long GetActivityTask waits for a task before answering with none, in milliseconds.
+    #[arg(long, env = "BATON_ACTIVITY_POLL_MILLIS", default_value_t = 60_000)]
+    activity_poll_millis: u64,
     /// Print the listening address as the first line of standard output (for scripts and tests).
     #[arg(long)]
     print_address: bool,
@@ -82,6 +85,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         region: args.region.clone(),
         max_payload_bytes: args.max_payload_bytes,
         max_definition_bytes: args.max_definition_bytes,
+        activity_poll_millis: args.activity_poll_millis,
         ..ServerConfig::default()
     };
     config.runtime.wait_time_scale = args.wait_time_scale;

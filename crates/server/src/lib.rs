@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub max_payload_bytes: usize,
     /// The largest definition, in bytes (AWS: 1 MiB).
     pub max_definition_bytes: usize,
+    /// How long GetActivityTask waits for a task, in milliseconds (AWS: 60 s).
+    pub activity_poll_millis: u64,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +47,7 @@ impl Default for ServerConfig {
             max_request_bytes: 4 * 1024 * 1024,
             max_payload_bytes: 256 * 1024,
             max_definition_bytes: 1024 * 1024,
+            activity_poll_millis: 60_000,
         }
     }
 }

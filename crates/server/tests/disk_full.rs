@@ -9,8 +9,8 @@ use baton_server::runtime::RuntimeConfig;
 use baton_server::{ServerConfig, build};
 use baton_store::memory::MemoryStore;
 use baton_store::{
-    EventQuery, ExecutionQuery, ExecutionRecord, JournalEntry, StateMachineRecord, Store,
-    StoreError, StoredEvent, Write,
+    ActivityRecord, EventQuery, ExecutionQuery, ExecutionRecord, JournalEntry, StateMachineRecord,
+    Store, StoreError, StoredEvent, Write,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -40,6 +40,16 @@ impl Store for FillableStore {
         limit: usize,
     ) -> Result<Vec<StateMachineRecord>, StoreError> {
         self.inner.state_machines(after, limit)
+    }
+    fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
+        self.inner.activity(arn)
+    }
+    fn activities(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ActivityRecord>, StoreError> {
+        self.inner.activities(after, limit)
     }
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
         self.inner.execution(arn)

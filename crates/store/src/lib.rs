@@ -113,6 +113,19 @@ pub struct StateMachineRecord {
     pub tags: Vec<(String, String)>,
 }
 
+/// An activity: a named queue of tasks that workers poll with GetActivityTask.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRecord {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// CreateActivity's time.
+    pub created: Millis,
+    /// Tags, in the order they were first set.
+    pub tags: Vec<(String, String)>,
+}
+
 /// An execution's summary row: what DescribeExecution and ListExecutions show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRecord {
@@ -192,6 +205,13 @@ pub enum Write {
     PutStateMachine(StateMachineRecord),
     /// Removes a state machine (its executions stay).
     DeleteStateMachine {
+        /// Which one.
+        arn: String,
+    },
+    /// Creates or replaces an activity.
+    PutActivity(ActivityRecord),
+    /// Removes an activity.
+    DeleteActivity {
         /// Which one.
         arn: String,
     },
@@ -276,6 +296,14 @@ pub trait Store: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StateMachineRecord>, StoreError>;
+    /// One activity.
+    fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError>;
+    /// Activities in ARN order, after `after`, at most `limit`.
+    fn activities(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ActivityRecord>, StoreError>;
     /// One execution.
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError>;
     /// Executions newest first (start time, then ARN, both descending).

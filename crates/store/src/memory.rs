@@ -2,8 +2,8 @@
 //! `baton serve --in-memory` and as the reference the SQLite store is tested against.
 
 use crate::{
-    EventQuery, ExecutionQuery, ExecutionRecord, JournalEntry, RunStatus, StateMachineRecord,
-    Store, StoreError, StoredEvent, WorkflowType, Write, newest_first,
+    ActivityRecord, EventQuery, ExecutionQuery, ExecutionRecord, JournalEntry, RunStatus,
+    StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write, newest_first,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -19,6 +19,7 @@ struct ExecutionData {
 #[derive(Debug, Default)]
 struct Inner {
     machines: BTreeMap<String, StateMachineRecord>,
+    activities: BTreeMap<String, ActivityRecord>,
     executions: HashMap<String, ExecutionData>,
 }
 
@@ -90,7 +91,10 @@ fn check(inner: &Inner, writes: &[Write]) -> Result<(), StoreError> {
                 }
                 counts.insert(execution_arn, Some(next));
             }
-            Write::PutStateMachine(_) | Write::DeleteStateMachine { .. } => {}
+            Write::PutStateMachine(_)
+            | Write::DeleteStateMachine { .. }
+            | Write::PutActivity(_)
+            | Write::DeleteActivity { .. } => {}
         }
     }
     Ok(())
@@ -107,6 +111,12 @@ impl Store for MemoryStore {
                 }
                 Write::DeleteStateMachine { arn } => {
                     inner.machines.remove(arn);
+                }
+                Write::PutActivity(record) => {
+                    inner.activities.insert(record.arn.clone(), record.clone());
+                }
+                Write::DeleteActivity { arn } => {
+                    inner.activities.remove(arn);
                 }
                 Write::CreateExecution(record) => {
                     let data = inner.executions.entry(record.arn.clone()).or_default();
@@ -154,6 +164,25 @@ impl Store for MemoryStore {
             .machines
             .values()
             .filter(|m| after.is_none_or(|a| m.arn.as_str() > a))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
+        Ok(self.lock().activities.get(arn).cloned())
+    }
+
+    fn activities(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ActivityRecord>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .activities
+            .values()
+            .filter(|a| after.is_none_or(|after| a.arn.as_str() > after))
             .take(limit)
             .cloned()
             .collect())

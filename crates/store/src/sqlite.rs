@@ -40,8 +40,8 @@
 //! the same bit pattern, so every `u64` round-trips.
 
 use crate::{
-    EventQuery, ExecutionOutcome, ExecutionQuery, ExecutionRecord, JournalEntry, RunStatus,
-    StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write,
+    ActivityRecord, EventQuery, ExecutionOutcome, ExecutionQuery, ExecutionRecord, JournalEntry,
+    RunStatus, StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write,
 };
 use rusqlite::hooks::Wal;
 use rusqlite::types::Type;
@@ -113,6 +113,12 @@ CREATE TABLE state_machine_tags (
     value TEXT NOT NULL,
     PRIMARY KEY (state_machine_arn, pos)
 ) STRICT, WITHOUT ROWID;
+
+CREATE TABLE activities (
+    arn TEXT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    created INTEGER NOT NULL
+) STRICT;
 
 CREATE TABLE definitions (
     id INTEGER PRIMARY KEY,
@@ -514,6 +520,17 @@ impl<'w> Batch<'w> {
                 tx.prepare_cached("DELETE FROM state_machines WHERE arn = ?1")
                     .and_then(|mut s| s.execute([arn]))
                     .map_err(backend)?;
+                tx.prepare_cached("DELETE FROM state_machine_tags WHERE state_machine_arn = ?1")
+                    .and_then(|mut s| s.execute([arn]))
+                    .map_err(backend)?;
+                Ok(())
+            }
+            Write::PutActivity(activity) => put_activity(tx, activity).map_err(backend),
+            Write::DeleteActivity { arn } => {
+                tx.prepare_cached("DELETE FROM activities WHERE arn = ?1")
+                    .and_then(|mut s| s.execute([arn]))
+                    .map_err(backend)?;
+                // Tags of every resource kind live in one table keyed by ARN.
                 tx.prepare_cached("DELETE FROM state_machine_tags WHERE state_machine_arn = ?1")
                     .and_then(|mut s| s.execute([arn]))
                     .map_err(backend)?;
@@ -953,6 +970,50 @@ fn put_machine(tx: &Transaction<'_>, machine: &StateMachineRecord) -> rusqlite::
     Ok(())
 }
 
+fn put_activity(tx: &Transaction<'_>, activity: &ActivityRecord) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO activities (arn, name, created) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![activity.arn, activity.name, activity.created])?;
+    tx.prepare_cached("DELETE FROM state_machine_tags WHERE state_machine_arn = ?1")?
+        .execute([&activity.arn])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO state_machine_tags (state_machine_arn, pos, key, value) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (pos, (key, value)) in (0_i64..).zip(&activity.tags) {
+        insert.execute(params![activity.arn, pos, key, value])?;
+    }
+    Ok(())
+}
+
+/// Reads activities from rows of (arn, name, created, tag key, tag value), ordered by ARN then
+/// tag position.
+fn activities_with_tags(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<ActivityRecord>> {
+    let mut activities: Vec<ActivityRecord> = Vec::new();
+    let mut rows = statement.query(params)?;
+    while let Some(row) = rows.next()? {
+        let arn: String = row.get(0)?;
+        if activities.last().is_none_or(|a| a.arn != arn) {
+            activities.push(ActivityRecord {
+                arn,
+                name: row.get(1)?,
+                created: row.get(2)?,
+                tags: Vec::new(),
+            });
+        }
+        let key: Option<String> = row.get(3)?;
+        let value: Option<String> = row.get(4)?;
+        if let (Some(key), Some(value), Some(activity)) = (key, value, activities.last_mut()) {
+            activity.tags.push((key, value));
+        }
+    }
+    Ok(activities)
+}
+
 /// When the checkpoint thread checkpoints.
 #[derive(Debug, Clone, Copy)]
 struct CheckpointPolicy {
@@ -1213,6 +1274,38 @@ impl Store for SqliteStore {
         );
         let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
         machines_with_tags(&mut statement, params![after, sql_limit(limit)]).map_err(backend)
+    }
+
+    fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT a.arn, a.name, a.created, t.key, t.value FROM activities a \
+                 LEFT JOIN state_machine_tags t ON t.state_machine_arn = a.arn \
+                 WHERE a.arn = ?1 ORDER BY t.pos",
+            )
+            .map_err(backend)?;
+        let activities = activities_with_tags(&mut statement, [arn]).map_err(backend)?;
+        Ok(activities.into_iter().next())
+    }
+
+    fn activities(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ActivityRecord>, StoreError> {
+        let connection = self.read();
+        let page = match after {
+            Some(_) => "SELECT * FROM activities WHERE arn > ?1 ORDER BY arn LIMIT ?2",
+            None => "SELECT * FROM activities WHERE ?1 IS NULL ORDER BY arn LIMIT ?2",
+        };
+        let sql = format!(
+            "SELECT a.arn, a.name, a.created, t.key, t.value FROM ({page}) a \
+             LEFT JOIN state_machine_tags t ON t.state_machine_arn = a.arn \
+             ORDER BY a.arn, t.pos"
+        );
+        let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+        activities_with_tags(&mut statement, params![after, sql_limit(limit)]).map_err(backend)
     }
 
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {

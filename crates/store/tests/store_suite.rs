@@ -14,8 +14,9 @@
 use baton_store::memory::MemoryStore;
 use baton_store::sqlite::SqliteStore;
 use baton_store::{
-    EventQuery, ExecutionOutcome, ExecutionQuery, ExecutionRecord, JournalEntry, RunStatus,
-    StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write, newest_first,
+    ActivityRecord, EventQuery, ExecutionOutcome, ExecutionQuery, ExecutionRecord, JournalEntry,
+    RunStatus, StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write,
+    newest_first,
 };
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -64,6 +65,16 @@ impl Reopening {
 impl Store for Reopening {
     fn apply(&self, writes: &[Write]) -> Result<(), StoreError> {
         self.open()?.apply(writes)
+    }
+    fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
+        self.open()?.activity(arn)
+    }
+    fn activities(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ActivityRecord>, StoreError> {
+        self.open()?.activities(after, limit)
     }
     fn state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>, StoreError> {
         self.open()?.state_machine(arn)
@@ -152,6 +163,7 @@ suite!(
     empty_batch_is_accepted,
     numbers_round_trip_over_their_full_range,
     text_round_trips_exactly,
+    activities_put_get_list_delete,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1717,4 +1729,66 @@ proptest! {
         let store = SqliteStore::open(&dir.db()).unwrap();
         run_model(&batches, &store)?;
     }
+}
+
+fn activity(arn: &str, tags: &[(&str, &str)]) -> ActivityRecord {
+    ActivityRecord {
+        arn: arn.to_owned(),
+        name: arn.rsplit(':').next().unwrap().to_owned(),
+        created: 1_700_000_000_123,
+        tags: tags
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+fn activities_put_get_list_delete(store: &dyn Store) {
+    let a = "arn:aws:states:us-east-1:123456789012:activity:a";
+    let b = "arn:aws:states:us-east-1:123456789012:activity:b";
+    let c = "arn:aws:states:us-east-1:123456789012:activity:c";
+    store
+        .apply(&[
+            Write::PutActivity(activity(b, &[("team", "x"), ("env", "dev")])),
+            Write::PutActivity(activity(a, &[])),
+            Write::PutActivity(activity(c, &[])),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.activity(b).unwrap(),
+        Some(activity(b, &[("team", "x"), ("env", "dev")]))
+    );
+    assert_eq!(store.activity("arn:nope").unwrap(), None);
+    let page: Vec<String> = store
+        .activities(None, 2)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.arn)
+        .collect();
+    assert_eq!(page, [a, b]);
+    let rest: Vec<String> = store
+        .activities(Some(b), 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.arn)
+        .collect();
+    assert_eq!(rest, [c]);
+    // Replacing keeps one record with the new tags; deleting removes it and its tags.
+    store
+        .apply(&[Write::PutActivity(activity(b, &[("team", "y")]))])
+        .unwrap();
+    assert_eq!(
+        store.activity(b).unwrap(),
+        Some(activity(b, &[("team", "y")]))
+    );
+    store
+        .apply(&[Write::DeleteActivity { arn: b.to_owned() }])
+        .unwrap();
+    assert_eq!(store.activity(b).unwrap(), None);
+    store
+        .apply(&[Write::PutActivity(activity(b, &[]))])
+        .unwrap();
+    assert_eq!(store.activity(b).unwrap(), Some(activity(b, &[])));
+    // Activities and state machines are apart.
+    assert!(store.state_machines(None, 10).unwrap().is_empty());
 }

@@ -1,6 +1,7 @@
 //! The API operations, one file each, and what they share: the loaded state machines, ARN
 //! building, page tokens and the wire forms of records.
 
+mod activities;
 mod create_state_machine;
 mod delete_state_machine;
 mod describe_execution;
@@ -183,6 +184,11 @@ pub async fn dispatch(app: &Arc<App>, target: &str, body: &[u8]) -> Result<Strin
             describe_state_machine_for_execution::run(app, &request)?
         }
         "ValidateStateMachineDefinition" => validate_state_machine_definition::run(&request)?,
+        "CreateActivity" => activities::create(app, &request).await?,
+        "DescribeActivity" => activities::describe(app, &request)?,
+        "DeleteActivity" => activities::delete(app, &request).await?,
+        "ListActivities" => activities::list(app, &request)?,
+        "GetActivityTask" => activities::get_task(app, &request).await?,
         "SendTaskSuccess" => send_task::success(app, &request).await?,
         "SendTaskFailure" => send_task::failure(app, &request).await?,
         "SendTaskHeartbeat" => send_task::heartbeat(app, &request).await?,
