@@ -21,7 +21,7 @@ fn activity_arn(app: &App, name: &str) -> String {
 }
 
 /// Reads and checks `activityArn`.
-fn arn_member<'r>(request: &'r Request) -> Result<&'r str, ApiError> {
+fn arn_member(request: &Request) -> Result<&str, ApiError> {
     let arn = request.str_len("activityArn", 1, 256)?;
     let parsed = ResourceArn::parse(arn)?;
     if parsed.kind != ResourceKind::Activity {
