@@ -6,6 +6,9 @@
 //! * `sync`: StartSyncExecution of a 10-state EXPRESS machine, executions/s and latency;
 //! * `history`: GetExecutionHistory of a ~2,000-event execution, all pages, latency.
 //!
+//! * `activities`: 10,000 activity tasks, workers polling and answering; tasks/s and the
+//!   latency from StartExecution to the worker holding the task (SECONDS = starter connections).
+//!
 //! `cargo run --release -p baton-cli --example loadgen -- ENDPOINT MODE [SECONDS] [CONNECTIONS]`
 
 #![allow(
@@ -264,6 +267,92 @@ async fn main() {
                 percentile(&latencies, 0.99)
             );
         }
-        other => panic!("unknown mode {other}: standard | sync | history"),
+                        "activities" => {
+            let starters = usize::try_from(seconds).unwrap_or(16).max(1);
+            activities(&host, &mut admin, suffix, connections, starters).await;
+        }
+        other => panic!("unknown mode {other}: standard | sync | history | activities"),
     }
+}
+
+/// 10,000 activity tasks: executions started as fast as `starters` connections can, `workers` worker
+/// connections polling and answering. Reports tasks/s end to end and the dispatch latency
+/// (StartExecution sent → the worker holds the task; an upper bound of scheduled → received).
+async fn activities(
+    host: &str,
+    admin: &mut Connection,
+    suffix: u32,
+    workers: usize,
+    starters: usize,
+) {
+    const TASKS: usize = 10_000;
+    let activity = admin
+        .json("CreateActivity", &json!({"name": format!("bench-act-{suffix}")}))
+        .await["activityArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task",
+        "Resource": activity, "End": true}}})
+    .to_string();
+    let machine = create(admin, &format!("bench-act-{suffix}"), &definition, "STANDARD").await;
+    let epoch = Instant::now();
+    let done = Arc::new(AtomicU64::new(0));
+    let mut worker_tasks = Vec::new();
+    for w in 0..workers {
+        let (host, activity, done) = (host.to_owned(), activity.clone(), Arc::clone(&done));
+        worker_tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&host).await;
+            let mut latencies = Vec::new();
+            let poll = json!({"activityArn": activity, "workerName": format!("w{w}")}).to_string();
+            while done.load(Ordering::Relaxed) < TASKS as u64 {
+                let (status, text) = connection.call("GetActivityTask", &poll).await;
+                assert_eq!(status, 200, "{text}");
+                let task: Value = serde_json::from_str(&text).unwrap();
+                let Some(token) = task["taskToken"].as_str() else {
+                    continue;
+                };
+                let input: Value = serde_json::from_str(task["input"].as_str().unwrap()).unwrap();
+                let sent = input["sentMicros"].as_u64().unwrap();
+                let now = epoch.elapsed().as_micros() as u64;
+                latencies.push((now.saturating_sub(sent)) as f64 / 1000.0);
+                let answer = json!({"taskToken": token, "output": "{\"ok\":true}"}).to_string();
+                let (status, text) = connection.call("SendTaskSuccess", &answer).await;
+                assert_eq!(status, 200, "{text}");
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            latencies
+        }));
+    }
+    let next = Arc::new(AtomicU64::new(0));
+    let mut starter_tasks = Vec::new();
+    for _ in 0..starters {
+        let (host, machine, next) = (host.to_owned(), machine.clone(), Arc::clone(&next));
+        starter_tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&host).await;
+            while next.fetch_add(1, Ordering::Relaxed) < TASKS as u64 {
+                let sent = epoch.elapsed().as_micros() as u64;
+                let input = json!({"sentMicros": sent}).to_string();
+                let body = json!({"stateMachineArn": machine, "input": input}).to_string();
+                let (status, text) = connection.call("StartExecution", &body).await;
+                assert_eq!(status, 200, "{text}");
+            }
+        }));
+    }
+    for starter in starter_tasks {
+        starter.await.unwrap();
+    }
+    let mut latencies = Vec::new();
+    for worker in worker_tasks {
+        latencies.extend(worker.await.unwrap());
+    }
+    let elapsed = epoch.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "activities: {TASKS} tasks in {elapsed:.2} s = {:.0} tasks/s end to end over {workers} worker connections; \
+         start→worker latency p50 {:.2} ms, p99 {:.2} ms",
+        TASKS as f64 / elapsed,
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99)
+    );
 }
