@@ -29,6 +29,10 @@ pub enum JsonataError {
 pub struct JsonataExpression {
     source: Arc<str>,
     compiled: Arc<jlens_core::Expression>,
+    /// The text mentions `context` (it may read `$states.context`).
+    mentions_context: bool,
+    /// The text mentions `random` or `uuid` (it may call `$random()` / `$uuid()`).
+    mentions_randomness: bool,
 }
 
 impl JsonataExpression {
@@ -51,12 +55,26 @@ impl JsonataExpression {
         Ok(Self {
             source: Arc::from(expression),
             compiled: Arc::new(compiled),
+            mentions_context: expression.contains("context"),
+            mentions_randomness: expression.contains("random") || expression.contains("uuid"),
         })
     }
 
     /// The expression text, without delimiters.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Whether the text mentions `context`: an expression that does not cannot read
+    /// `$states.context`, so its context object need not be built.
+    pub fn mentions_context(&self) -> bool {
+        self.mentions_context
+    }
+
+    /// Whether the text mentions `random` or `uuid`: only such an expression may call the
+    /// seeded `$random()` / `$uuid()`.
+    pub fn mentions_randomness(&self) -> bool {
+        self.mentions_randomness
     }
 
     /// The compiled form, for the evaluator.

@@ -267,7 +267,7 @@ async fn main() {
                 percentile(&latencies, 0.99)
             );
         }
-                        "activities" => {
+        "activities" => {
             let starters = usize::try_from(seconds).unwrap_or(16).max(1);
             activities(&host, &mut admin, suffix, connections, starters).await;
         }
@@ -287,7 +287,10 @@ async fn activities(
 ) {
     const TASKS: usize = 10_000;
     let activity = admin
-        .json("CreateActivity", &json!({"name": format!("bench-act-{suffix}")}))
+        .json(
+            "CreateActivity",
+            &json!({"name": format!("bench-act-{suffix}")}),
+        )
         .await["activityArn"]
         .as_str()
         .unwrap()
@@ -295,7 +298,13 @@ async fn activities(
     let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task",
         "Resource": activity, "End": true}}})
     .to_string();
-    let machine = create(admin, &format!("bench-act-{suffix}"), &definition, "STANDARD").await;
+    let machine = create(
+        admin,
+        &format!("bench-act-{suffix}"),
+        &definition,
+        "STANDARD",
+    )
+    .await;
     let epoch = Instant::now();
     let done = Arc::new(AtomicU64::new(0));
     let mut worker_tasks = Vec::new();

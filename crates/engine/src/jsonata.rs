@@ -319,7 +319,7 @@ fn returns_function(node: &jlens_core::Node) -> bool {
 pub fn mentions_context(template: &JsonataTemplate) -> bool {
     match template {
         JsonataTemplate::Static(_) => false,
-        JsonataTemplate::Expression(e) => e.source().contains("context"),
+        JsonataTemplate::Expression(e) => e.mentions_context(),
         JsonataTemplate::Object { members, .. } => members.iter().any(|(_, t)| mentions_context(t)),
         JsonataTemplate::Array(items) => items.iter().any(mentions_context),
     }
@@ -329,9 +329,7 @@ pub fn mentions_context(template: &JsonataTemplate) -> bool {
 pub fn mentions_randomness(template: &JsonataTemplate) -> bool {
     match template {
         JsonataTemplate::Static(_) => false,
-        JsonataTemplate::Expression(e) => {
-            e.source().contains("random") || e.source().contains("uuid")
-        }
+        JsonataTemplate::Expression(e) => e.mentions_randomness(),
         JsonataTemplate::Object { members, .. } => {
             members.iter().any(|(_, t)| mentions_randomness(t))
         }
