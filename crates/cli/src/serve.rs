@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// or a test server); plain HTTP.
     #[arg(long, env = "AWS_ENDPOINT_URL_LAMBDA")]
     lambda_endpoint: Option<String>,
+    /// EventBridge-style connections (API key, basic, OAuth client credentials) that HTTP Tasks
+    /// name in `Authentication.ConnectionArn`: a JSON object from connection ARN to connection.
+    #[arg(long, env = "BATON_CONNECTIONS")]
+    connections: Option<PathBuf>,
     /// How long GetActivityTask waits for a task before answering with none, in milliseconds.
     #[arg(long, env = "BATON_ACTIVITY_POLL_MILLIS", default_value_t = 60_000)]
     activity_poll_millis: u64,
@@ -99,6 +103,18 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             Ok(client) => config.runtime.lambda = Some(client),
             Err(e) => {
                 eprintln!("--lambda-endpoint {endpoint}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(path) = &args.connections {
+        match baton_server::integrations::http::Connections::load(path) {
+            Ok(connections) => {
+                config.runtime.http =
+                    baton_server::integrations::http::HttpTaskClient::new(connections);
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
                 return ExitCode::from(2);
             }
         }

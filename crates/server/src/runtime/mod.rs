@@ -56,6 +56,8 @@ pub struct RuntimeConfig {
     pub mocks: Option<Arc<crate::integrations::mock::MockConfig>>,
     /// The Lambda Invoke API client (`--lambda-endpoint` / `AWS_ENDPOINT_URL_LAMBDA`), if set.
     pub lambda: Option<crate::integrations::lambda::LambdaClient>,
+    /// The HTTP Task's client, with the connections it may use (`--connections`).
+    pub http: crate::integrations::http::HttpTaskClient,
 }
 
 impl Default for RuntimeConfig {
@@ -65,6 +67,9 @@ impl Default for RuntimeConfig {
             max_history_events: baton_engine::execution::MAX_HISTORY_EVENTS,
             mocks: None,
             lambda: None,
+            http: crate::integrations::http::HttpTaskClient::new(
+                crate::integrations::http::Connections::default(),
+            ),
         }
     }
 }
@@ -556,6 +561,17 @@ impl Runtime {
             };
             runtime.post(arn, signal);
         };
+        if crate::integrations::http::is_http_resource(&resource) {
+            let client = self.config.http.clone();
+            tokio::spawn(async move {
+                let result = client
+                    .run_task(&parameters)
+                    .await
+                    .map_err(|(error, cause)| Failure::new(error, cause));
+                answer(result);
+            });
+            return;
+        }
         match self
             .config
             .lambda
