@@ -33,6 +33,44 @@ pub struct JsonataExpression {
     mentions_context: bool,
     /// The text mentions `random` or `uuid` (it may call `$random()` / `$uuid()`).
     mentions_randomness: bool,
+    /// When the expression is a plain field path into `$states` (`$states.input.a.b`), the
+    /// root and the field names: such a path can be read without the JSONata evaluator.
+    simple_path: Option<(StatesRoot, Arc<[String]>)>,
+}
+
+/// The parts of `$states` a plain field path can start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatesRoot {
+    /// `$states.input`.
+    Input,
+    /// `$states.result`.
+    Result,
+    /// `$states.errorOutput`.
+    ErrorOutput,
+}
+
+/// Reads `$states.<root>.<name>…` with only plain names (letters, digits, `_`), else `None`.
+fn plain_states_path(expression: &str) -> Option<(StatesRoot, Arc<[String]>)> {
+    let rest = expression.trim().strip_prefix("$states.")?;
+    let mut parts = rest.split('.');
+    let root = match parts.next()? {
+        "input" => StatesRoot::Input,
+        "result" => StatesRoot::Result,
+        "errorOutput" => StatesRoot::ErrorOutput,
+        _ => return None,
+    };
+    let mut names = Vec::new();
+    for part in parts {
+        let mut chars = part.chars();
+        let first = chars.next()?;
+        if !(first.is_ascii_alphabetic() || first == '_')
+            || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        names.push(part.to_owned());
+    }
+    Some((root, Arc::from(names)))
 }
 
 impl JsonataExpression {
@@ -57,6 +95,7 @@ impl JsonataExpression {
             compiled: Arc::new(compiled),
             mentions_context: expression.contains("context"),
             mentions_randomness: expression.contains("random") || expression.contains("uuid"),
+            simple_path: plain_states_path(expression),
         })
     }
 
@@ -75,6 +114,13 @@ impl JsonataExpression {
     /// seeded `$random()` / `$uuid()`.
     pub fn mentions_randomness(&self) -> bool {
         self.mentions_randomness
+    }
+
+    /// The root and field names when the expression is a plain `$states.<root>.<name>…` path.
+    pub fn simple_path(&self) -> Option<(StatesRoot, &[String])> {
+        self.simple_path
+            .as_ref()
+            .map(|(root, names)| (*root, names.as_ref()))
     }
 
     /// The compiled form, for the evaluator.

@@ -23,6 +23,11 @@ fn bench(c: &mut Criterion) {
             100,
         ),
         (
+            "jsonata_pass_chain_100_computed",
+            workloads::jsonata_pass_chain_computed(),
+            100,
+        ),
+        (
             "jsonata_choice_loop_1000",
             workloads::jsonata_choice_loop(),
             2002,

@@ -1422,6 +1422,9 @@ impl Execution {
         result: Option<&Value>,
         error_output: Option<&Value>,
     ) -> Result<Value, EvaluationError> {
+        if let Some(value) = crate::jsonata::fast_template(template, input, result, error_output) {
+            return Ok(value);
+        }
         let needs_context = crate::jsonata::mentions_context(template);
         let (states, variables) =
             self.jsonata_bindings(tid, state, input, result, error_output, needs_context);

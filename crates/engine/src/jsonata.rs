@@ -3,7 +3,7 @@
 //! texts when an expression fails or returns nothing.
 
 use crate::failure::{Failure, names};
-use baton_asl::jsonata::JsonataExpression;
+use baton_asl::jsonata::{JsonataExpression, StatesRoot};
 use baton_asl::template::JsonataTemplate;
 use jlens_core::{Bindings, HostFunction};
 use serde_json::{Map, Value};
@@ -322,6 +322,48 @@ pub fn mentions_context(template: &JsonataTemplate) -> bool {
         JsonataTemplate::Expression(e) => e.mentions_context(),
         JsonataTemplate::Object { members, .. } => members.iter().any(|(_, t)| mentions_context(t)),
         JsonataTemplate::Array(items) => items.iter().any(mentions_context),
+    }
+}
+
+/// Evaluates `template` without the JSONata evaluator when every expression in it is a plain
+/// `$states.input|result|errorOutput.<name>…` path that reaches a value through objects only
+/// (what JSONata gives for it is then that value). `None`: use the evaluator.
+pub fn fast_template(
+    template: &JsonataTemplate,
+    input: &Value,
+    result: Option<&Value>,
+    error_output: Option<&Value>,
+) -> Option<Value> {
+    match template {
+        JsonataTemplate::Static(value) => Some(value.clone()),
+        JsonataTemplate::Expression(expression) => {
+            let (root, names) = expression.simple_path()?;
+            let mut value = match root {
+                StatesRoot::Input => input,
+                StatesRoot::Result => result?,
+                StatesRoot::ErrorOutput => error_output?,
+            };
+            for name in names {
+                value = value.as_object()?.get(name)?;
+            }
+            // Arrays take JSONata's sequence rules: leave them to the evaluator.
+            (!value.is_array()).then(|| value.clone())
+        }
+        JsonataTemplate::Object { members, .. } => {
+            let mut out = Map::with_capacity(members.len());
+            for (key, member) in members {
+                out.insert(
+                    key.clone(),
+                    fast_template(member, input, result, error_output)?,
+                );
+            }
+            Some(Value::Object(out))
+        }
+        JsonataTemplate::Array(items) => items
+            .iter()
+            .map(|item| fast_template(item, input, result, error_output))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
     }
 }
 

@@ -64,13 +64,23 @@ fn machine(definition: Value, input: Value) -> (StateMachine, Value) {
 /// A JSONata Pass state that builds a 10-field object from `$states.input`, repeated in a
 /// 100-state chain (100 transitions).
 pub fn jsonata_pass_chain() -> (StateMachine, Value) {
+    jsonata_pass_chain_of("$states.input.f{f}")
+}
+
+/// The same chain with a computed field (`$states.input.fN + 1`): every field goes through the
+/// JSONata evaluator rather than the plain-path fast path.
+pub fn jsonata_pass_chain_computed() -> (StateMachine, Value) {
+    jsonata_pass_chain_of("$states.input.f{f} + 1")
+}
+
+fn jsonata_pass_chain_of(field: &str) -> (StateMachine, Value) {
     let mut states = serde_json::Map::new();
     for i in 0..100 {
         let mut output = serde_json::Map::new();
         for f in 0..10 {
             output.insert(
                 format!("f{f}"),
-                json!(format!("{{% $states.input.f{f} %}}")),
+                json!(format!("{{% {} %}}", field.replace("{f}", &f.to_string()))),
             );
         }
         let mut state = json!({"Type": "Pass", "Output": output});
