@@ -144,12 +144,16 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     };
     let result: std::io::Result<()> = runtime.block_on(async {
         let (listener, address) = baton_server::bind(&args.listen).await?;
-        let (router, _app) = baton_server::build(store, config).await?;
+        let (router, app) = baton_server::build(store, config).await?;
         if args.print_address {
             println!("{address}");
         }
         tracing::info!(%address, "baton is serving the Step Functions API");
-        baton_server::serve(listener, router, shutdown_signal()).await
+        baton_server::serve(listener, router, async move {
+            shutdown_signal().await;
+            app.begin_shutdown();
+        })
+        .await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -321,3 +321,50 @@ async fn a_task_token_survives_kill_9() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn sigterm_does_not_wait_for_open_long_polls() {
+    let mut server = Server::start(&["--in-memory"]);
+    let client = server.client();
+    let activity = client
+        .create_activity()
+        .name("idle")
+        .send()
+        .await
+        .unwrap()
+        .activity_arn()
+        .to_owned();
+    let poller = {
+        let client = server.client();
+        tokio::spawn(async move {
+            client
+                .get_activity_task()
+                .activity_arn(&activity)
+                .send()
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(5), poller).await;
+    let answered = answered
+        .expect("the open poll was answered")
+        .unwrap()
+        .unwrap();
+    assert!(answered.task_token().is_none());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "baton serve did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}

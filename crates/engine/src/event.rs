@@ -281,6 +281,13 @@ pub enum EventDetails {
         /// `heartbeatInSeconds`, when set (activities).
         heartbeat_in_seconds: Option<u64>,
     },
+    /// `ActivityScheduleFailed`: the activity task could not be scheduled.
+    ActivityScheduleFailed {
+        /// Error name.
+        error: String,
+        /// Cause.
+        cause: String,
+    },
     /// `ActivityStarted` (with the worker's name) / `LambdaFunctionStarted`.
     WorkerStarted {
         /// Activity or Lambda function.
@@ -364,6 +371,7 @@ impl EventDetails {
                 }
             ),
             Self::WorkerScheduled { kind, .. } => format!("{}Scheduled", kind.as_str()),
+            Self::ActivityScheduleFailed { .. } => "ActivityScheduleFailed".to_owned(),
             Self::WorkerStarted { kind, .. } => format!("{}Started", kind.as_str()),
             Self::WorkerSucceeded { kind, .. } => format!("{}Succeeded", kind.as_str()),
             Self::WorkerFailed { kind, .. } => format!("{}Failed", kind.as_str()),
@@ -548,6 +556,10 @@ impl HistoryEvent {
                     Value::Object(d),
                 );
             }
+            EventDetails::ActivityScheduleFailed { error, cause } => (
+                "activityScheduleFailedEventDetails",
+                Some(error_cause(error, cause)),
+            ),
             EventDetails::WorkerStarted { kind, worker_name } => match worker_name {
                 Some(name) => {
                     return event_with(

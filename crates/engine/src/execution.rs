@@ -2224,7 +2224,10 @@ impl Execution {
         };
         let info = resource_info(task.resource.as_str());
         let kind = WorkerKind::of(task.resource.as_str());
-        let last = if started {
+        // An activity task no worker took has no `ActivityStarted`: it times out, or (no
+        // worker can ever take it) fails to be scheduled.
+        let unstarted_activity = !started && kind == Some(WorkerKind::Activity);
+        let last = if started || unstarted_activity {
             last
         } else {
             let details = match kind {
@@ -2268,6 +2271,9 @@ impl Execution {
                     failure.error == names::TIMEOUT || failure.error == names::HEARTBEAT_TIMEOUT;
                 let (error, cause) = (failure.error.clone(), failure.cause.clone());
                 let details = match (kind, timed_out) {
+                    (Some(WorkerKind::Activity), false) if unstarted_activity => {
+                        EventDetails::ActivityScheduleFailed { error, cause }
+                    }
                     (Some(kind), true) => EventDetails::WorkerTimedOut { kind, error, cause },
                     (Some(kind), false) => EventDetails::WorkerFailed { kind, error, cause },
                     (None, true) => EventDetails::TaskTimedOut {

@@ -817,3 +817,62 @@ fn lambda_function_tasks_record_lambda_events() {
         json!("arn:aws:lambda:us-east-1:123456789012:function:echo")
     );
 }
+
+/// An activity task no worker took records no `ActivityStarted`: it times out as
+/// `ActivityTimedOut`, or, when it cannot be served at all (a local run), `ActivityScheduleFailed`.
+#[test]
+fn unstarted_activity_tasks_time_out_or_fail_to_schedule() {
+    use baton_engine::{Command, Signal};
+    let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task",
+        "Resource": "arn:aws:states:us-east-1:123456789012:activity:review",
+        "TimeoutSeconds": 5, "End": true}}});
+    let machine = Arc::new(
+        parse_definition(&definition.to_string(), ValidateOptions::default())
+            .state_machine
+            .unwrap(),
+    );
+    let mut env = VirtualEnvironment::new(1_000_000, 1);
+    let (mut execution, commands) =
+        Execution::start(Arc::clone(&machine), info(), json!({}), &mut env);
+    let (timer, due) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::StartTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .unwrap();
+    env.now = due;
+    execution.signal(Signal::TimerFired { timer }, &mut env);
+    let types: Vec<String> = execution
+        .events()
+        .iter()
+        .map(|e| e.details.type_name())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityTimedOut",
+            "ExecutionFailed"
+        ]
+    );
+
+    let local = run(definition, json!({}));
+    let types: Vec<String> = local
+        .events()
+        .iter()
+        .map(|e| e.details.type_name())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityScheduleFailed",
+            "ExecutionFailed"
+        ]
+    );
+}

@@ -119,6 +119,13 @@ pub async fn get_task(app: &Arc<App>, request: &Request) -> Result<Value, ApiErr
         Err(mut waiting) => {
             let poll = Duration::from_millis(app.config.activity_poll_millis);
             tokio::select! {
+                () = app.stopping() => {
+                    waiting.close();
+                    match waiting.try_recv() {
+                        Ok(handout) => handout,
+                        Err(_) => return Ok(json!({})),
+                    }
+                }
                 handout = &mut waiting => match handout {
                     Ok(handout) => handout,
                     Err(_) => return Ok(json!({})),

@@ -69,6 +69,8 @@ pub struct App {
     /// Account, region and limits.
     pub config: ServerConfig,
     machines: RwLock<HashMap<String, Arc<MachineEntry>>>,
+    /// Set when the server stops: long polls answer at once.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -105,6 +107,7 @@ impl App {
             store,
             config,
             machines: RwLock::new(machines),
+            stopping: tokio::sync::watch::Sender::new(false),
         });
         let weak = Arc::downgrade(&app);
         app.runtime.set_nested_starter(Arc::new(move |request| {
@@ -120,6 +123,18 @@ impl App {
             })
         }));
         Ok(app)
+    }
+
+    /// The server is stopping: open GetActivityTask polls answer with no task now, so a
+    /// graceful shutdown does not wait for them.
+    pub fn begin_shutdown(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once the server is stopping.
+    pub async fn stopping(&self) {
+        let mut watch = self.stopping.subscribe();
+        let _ = watch.wait_for(|stopping| *stopping).await;
     }
 
     /// The state machine at `arn`.
