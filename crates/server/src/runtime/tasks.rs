@@ -54,6 +54,8 @@ struct ActivityQueue {
 #[derive(Default)]
 struct HubState {
     tokens: HashMap<String, PendingTask>,
+    /// The tokens of each execution, so an ending execution forgets its own without a scan.
+    by_execution: HashMap<Arc<str>, Vec<String>>,
     queues: HashMap<String, ActivityQueue>,
     /// Tokens whose task ended, newest last (bounded), to tell "timed out" from "unknown".
     retired: std::collections::HashSet<String>,
@@ -80,6 +82,11 @@ impl TaskHub {
     pub fn register(&self, token: String, pending: PendingTask, queue: bool) -> Option<Handout> {
         let mut state = self.lock();
         let activity = pending.activity.clone();
+        state
+            .by_execution
+            .entry(Arc::clone(&pending.execution))
+            .or_default()
+            .push(token.clone());
         state.tokens.insert(token.clone(), pending);
         match activity {
             Some(activity) if queue => {
@@ -158,7 +165,15 @@ impl TaskHub {
 
     /// Forgets `token` (its task ended).
     pub fn remove(&self, token: &str) -> Option<PendingTask> {
-        self.lock().tokens.remove(token)
+        let mut state = self.lock();
+        let pending = state.tokens.remove(token)?;
+        if let Some(tokens) = state.by_execution.get_mut(&pending.execution) {
+            tokens.retain(|t| t != token);
+            if tokens.is_empty() {
+                state.by_execution.remove(&pending.execution);
+            }
+        }
+        Some(pending)
     }
 
     /// Records a heartbeat: returns the new generation, or `None` for an unknown token.
@@ -180,12 +195,7 @@ impl TaskHub {
     /// Forgets every token of an execution that ended (they become retired).
     pub fn forget_execution(&self, execution: &str) {
         let mut state = self.lock();
-        let gone: Vec<String> = state
-            .tokens
-            .iter()
-            .filter(|(_, pending)| &*pending.execution == execution)
-            .map(|(token, _)| token.clone())
-            .collect();
+        let gone = state.by_execution.remove(execution).unwrap_or_default();
         for token in gone {
             state.tokens.remove(&token);
             Self::retire_locked(&mut state, token);
