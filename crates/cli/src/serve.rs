@@ -44,8 +44,9 @@ pub struct ServeArgs {
     /// answers the test case's mocked states from it.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
-    /// The Lambda Invoke API endpoint Task states call (`sam local start-lambda`, an emulator,
-    /// or a test server); plain HTTP.
+    /// The Lambda Invoke API endpoint Task states call (`sam local start-lambda`, an emulator, a
+    /// test server, or `https://lambda.<region>.amazonaws.com`: requests are SigV4-signed when
+    /// AWS credentials are in the environment).
     #[arg(long, env = "AWS_ENDPOINT_URL_LAMBDA")]
     lambda_endpoint: Option<String>,
     /// EventBridge-style connections (API key, basic, OAuth client credentials) that HTTP Tasks

@@ -4,7 +4,7 @@
 //! what the Task sees, as AWS documents it ("Call HTTPS APIs in Step Functions workflows",
 //! <https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html>).
 //!
-//! Parameters: `ApiEndpoint` (required; plain `http://` only, see below), `Method` (required:
+//! Parameters: `ApiEndpoint` (required; `http://` or `https://`), `Method` (required:
 //! `GET`, `POST`, `PUT`, `DELETE`, `PATCH`, `OPTIONS`, `HEAD`), `Authentication.ConnectionArn`
 //! (also read from `InvocationConfig.ConnectionArn`; AWS requires one, here it may be left out
 //! to call an endpoint without a connection), `Headers` (an object of strings; the headers AWS
@@ -31,8 +31,8 @@
 //! Failures are `(error, cause)` pairs:
 //! - a non-2xx answer: `States.Http.StatusCode.<code>`, the cause being the status text (AWS
 //!   does not pass the response body on);
-//! - no answer within 60 seconds, or no connection to the endpoint: `States.Http.Socket`;
-//! - an `https://` endpoint: `States.TaskFailed` (TLS is not supported yet);
+//! - no answer within 60 seconds, or no connection to the endpoint (a TLS handshake that fails,
+//!   e.g. on an untrusted certificate, included): `States.Http.Socket`;
 //! - an unknown `ConnectionArn`: `Events.ConnectionResource.ResourceNotFound`; an OAuth token
 //!   that cannot be had: `Events.ConnectionResource.InvalidConnectionState`;
 //! - a body over 256 KiB: `States.DataLimitExceeded`; a binary (`application/octet-stream`,
@@ -43,12 +43,18 @@
 //! appear in results, causes, [`HttpError`]s or `Debug` output (an endpoint that echoes them
 //! back in its own response body is beyond that). [`HttpTaskClient::run_task`] is cancel-safe:
 //! dropping its future abandons the request.
+//!
+//! TLS: `https://` endpoints (API and OAuth token endpoints alike) are called with rustls (the
+//! `ring` crypto provider), trusting Mozilla's root certificates (webpki-roots) and the
+//! system's (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set, else the platform's store);
+//! [`HttpTaskClient::with_roots`] trusts more. The same pooled client (`pooled_client`, also
+//! the Lambda integration's) speaks plain HTTP and HTTPS.
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -57,9 +63,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Uri};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::{ClientConfig, RootCertStore};
 use serde_json::{Map, Value};
 
 /// The integration's resource, after `arn:<partition>:states:<region>:<account>:`.
@@ -145,9 +154,12 @@ const CONNECTION_NOT_FOUND: &str = "Events.ConnectionResource.ResourceNotFound";
 /// A connection that cannot be authorized (OAuth token request failed).
 const CONNECTION_INVALID_STATE: &str = "Events.ConnectionResource.InvalidConnectionState";
 
-/// Why a connections file could not be used.
+/// Why a connections file (or, for [`HttpTaskClient::with_roots`], TLS) could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
+    /// TLS could not be set up (e.g. an extra root certificate is not a valid DER certificate).
+    #[error("cannot set up TLS for the HTTP Task: {0}")]
+    Tls(String),
     /// The file could not be read.
     #[error("cannot read the connections file '{}': {source}", path.display())]
     Read {
@@ -664,8 +676,8 @@ struct CachedToken {
     renew_at: Option<Instant>,
 }
 
-/// An HTTP Task client: a pooled HTTP/1.1 client over plain TCP, the connections and an OAuth
-/// token cache; cheap to clone.
+/// An HTTP Task client: a pooled HTTP/1.1 client (plain HTTP and HTTPS), the connections and an
+/// OAuth token cache; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct HttpTaskClient {
     /// The shared state.
@@ -674,8 +686,8 @@ pub struct HttpTaskClient {
 
 /// What the clones of one [`HttpTaskClient`] share.
 struct Inner {
-    /// The pooled HTTP/1 client.
-    http: Client<HttpConnector, Full<Bytes>>,
+    /// The pooled HTTP/1 client, or why TLS could not be set up (then every Task fails).
+    http: Result<PooledClient, String>,
     /// The connections.
     connections: Connections,
     /// OAuth access tokens by connection ARN.
@@ -705,15 +717,28 @@ impl HttpTaskClient {
         Self::with_timeout(connections, TASK_TIMEOUT)
     }
 
+    /// A client that also trusts the DER-encoded root certificates `roots` for `https://` endpoints (e.g. a test server's self-signed certificate).
+    pub fn with_roots(connections: Connections, roots: &[Vec<u8>]) -> Result<Self, HttpError> {
+        let http =
+            pooled_client(roots, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT).map_err(HttpError::Tls)?;
+        Ok(Self::from_parts(connections, TASK_TIMEOUT, Ok(http)))
+    }
+
     /// A client whose Tasks time out after `timeout`.
     fn with_timeout(connections: Connections, timeout: Duration) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(connector);
+        let http = pooled_client(&[], CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT);
+        if let Err(reason) = &http {
+            tracing::error!("HTTP Tasks will fail: cannot set up TLS: {reason}");
+        }
+        Self::from_parts(connections, timeout, http)
+    }
+
+    /// A client over `http`.
+    fn from_parts(
+        connections: Connections,
+        timeout: Duration,
+        http: Result<PooledClient, String>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 http,
@@ -722,6 +747,18 @@ impl HttpTaskClient {
                 timeout,
             }),
         }
+    }
+
+    /// The pooled client, or the Task failure saying why there is none.
+    fn http(&self) -> Result<&PooledClient, (String, String)> {
+        self.inner.http.as_ref().map_err(|reason| {
+            (
+                TASK_FAILED.to_owned(),
+                format!(
+                    "Baton's HTTP Task cannot make requests: TLS could not be set up: {reason}"
+                ),
+            )
+        })
     }
 
     /// Runs one HTTP Task with the `Parameters` the engine gives; Ok(result) or Err((error, cause)).
@@ -773,7 +810,7 @@ impl HttpTaskClient {
                 None => None,
             };
             let request = build_request(call, connection.map(|(_, c)| c), token.as_deref())?;
-            let response = self.inner.http.request(request).await.map_err(|e| {
+            let response = self.http()?.request(request).await.map_err(|e| {
                 (
                     SOCKET.to_owned(),
                     format!(
@@ -863,19 +900,6 @@ impl HttpTaskClient {
                 ),
             )
         };
-        let uri: Uri = oauth
-            .endpoint
-            .parse()
-            .map_err(|_| failed("is not a valid URL".to_owned()))?;
-        if uri
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case("https"))
-        {
-            return Err(tls_not_supported(&format!(
-                "the OAuth authorization endpoint '{shown}' of the connection '{}'",
-                connection.name
-            )));
-        }
         let mut form = vec![
             ("grant_type".to_owned(), "client_credentials".to_owned()),
             ("client_id".to_owned(), oauth.client_id.clone()),
@@ -907,8 +931,7 @@ impl HttpTaskClient {
             request.headers_mut().insert(name.clone(), value.clone());
         }
         let response = self
-            .inner
-            .http
+            .http()?
             .request(request)
             .await
             .map_err(|e| failed(format!("could not be reached: {}", transport_text(&e))))?;
@@ -945,8 +968,7 @@ impl HttpTaskClient {
     }
 }
 
-/// The request `Parameters` describe, or the `States.Runtime` failure saying why there is none
-/// (`States.TaskFailed` for an `https://` endpoint).
+/// The request `Parameters` describe, or the `States.Runtime` failure saying why there is none.
 fn parse_call(parameters: &Value) -> Result<Call, (String, String)> {
     let invalid = |problem: String| {
         let text = serde_json::to_string(parameters).unwrap_or_default();
@@ -991,11 +1013,10 @@ fn parse_call(parameters: &Value) -> Result<Call, (String, String)> {
             "The field 'ApiEndpoint' is required but was missing".to_owned(),
         ));
     };
-    let uri = parse_endpoint(endpoint).map_err(|e| match e {
-        EndpointProblem::Tls => tls_not_supported(&format!("the ApiEndpoint '{endpoint}'")),
-        EndpointProblem::Invalid(why) => invalid(format!(
+    let uri = parse_endpoint(endpoint).map_err(|why| {
+        invalid(format!(
             "The ApiEndpoint '{endpoint}' is not a valid URL: {why}"
-        )),
+        ))
     })?;
 
     let Some(method) = string("Method")? else {
@@ -1173,54 +1194,97 @@ fn parse_call(parameters: &Value) -> Result<Call, (String, String)> {
     })
 }
 
-/// Why an `ApiEndpoint` cannot be called.
-enum EndpointProblem {
-    /// It is `https://`.
-    Tls,
-    /// It is not an absolute `http://` URL.
-    Invalid(String),
-}
-
-/// The `http://host[:port][/path][?query]` URL `endpoint`.
-fn parse_endpoint(endpoint: &str) -> Result<Uri, EndpointProblem> {
+/// The `http://` or `https://` `host[:port][/path][?query]` URL `endpoint`, or why it is none.
+fn parse_endpoint(endpoint: &str) -> Result<Uri, String> {
     let uri: Uri = endpoint
         .parse()
-        .map_err(|e: hyper::http::uri::InvalidUri| EndpointProblem::Invalid(e.to_string()))?;
+        .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
     match uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("https") => return Err(EndpointProblem::Tls),
-        Some(s) if s.eq_ignore_ascii_case("http") => {}
-        Some(s) => {
-            return Err(EndpointProblem::Invalid(format!(
-                "the scheme '{s}' is not http"
-            )));
-        }
-        None => {
-            return Err(EndpointProblem::Invalid(
-                "not an absolute URL (expected http://host/path)".to_owned(),
-            ));
-        }
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
+        Some(s) => return Err(format!("the scheme '{s}' is not http or https")),
+        None => return Err("not an absolute URL (expected https://host/path)".to_owned()),
     }
     let Some(authority) = uri.authority() else {
-        return Err(EndpointProblem::Invalid("no host".to_owned()));
+        return Err("no host".to_owned());
     };
     if authority.host().is_empty() {
-        return Err(EndpointProblem::Invalid("no host".to_owned()));
+        return Err("no host".to_owned());
     }
     if authority.as_str().contains('@') {
-        return Err(EndpointProblem::Invalid(
-            "user information is not supported".to_owned(),
-        ));
+        return Err("user information is not supported".to_owned());
     }
     Ok(uri)
 }
 
-/// The catchable failure for a TLS endpoint.
-fn tls_not_supported(what: &str) -> (String, String) {
-    (
-        TASK_FAILED.to_owned(),
-        format!(
-            "Baton's HTTP Task cannot call {what}: TLS (https://) is not supported yet; use a plain http:// endpoint"
-        ),
+/// The pooled HTTP/1.1 client of the HTTP Task and the Lambda integration: `http://` over plain
+/// TCP and `https://` over TLS through the same pool.
+pub(crate) type PooledClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A [`PooledClient`] trusting the default roots ([`default_tls_config`]) and the DER-encoded
+/// certificates `extra_roots`, or why TLS cannot be set up.
+pub(crate) fn pooled_client(
+    extra_roots: &[Vec<u8>],
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+) -> Result<PooledClient, String> {
+    let tls = if extra_roots.is_empty() {
+        default_tls_config()?
+    } else {
+        let mut roots = default_roots();
+        for (i, der) in extra_roots.iter().enumerate() {
+            roots
+                .add(CertificateDer::from(der.as_slice()))
+                .map_err(|e| format!("extra root certificate #{} is not usable: {e}", i + 1))?;
+        }
+        tls_config(roots)?
+    };
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(connect_timeout));
+    connector.enforce_http(false);
+    let connector = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(idle_timeout)
+        .build(connector))
+}
+
+/// The TLS client configuration trusting [`default_roots`], built once per process (loading the
+/// system's certificates takes a while).
+fn default_tls_config() -> Result<ClientConfig, String> {
+    static CONFIG: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
+    CONFIG.get_or_init(|| tls_config(default_roots())).clone()
+}
+
+/// Mozilla's root certificates (webpki-roots) and the system's (`SSL_CERT_FILE` /
+/// `SSL_CERT_DIR` when set, else the platform's store; unreadable ones are skipped).
+fn default_roots() -> RootCertStore {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!("skipping system root certificates: {e}");
+    }
+    let (added, ignored) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(
+        "trusting {added} system root certificates ({ignored} unparsable ones skipped)"
+    );
+    roots
+}
+
+/// A TLS client configuration over the `ring` crypto provider (TLS 1.2 and 1.3) trusting `roots`.
+fn tls_config(roots: RootCertStore) -> Result<ClientConfig, String> {
+    Ok(
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
     )
 }
 
@@ -1580,7 +1644,7 @@ fn innermost(e: &(dyn StdError + 'static)) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use hyper::body::Incoming;
     use hyper_util::rt::TokioIo;
@@ -1606,17 +1670,17 @@ mod tests {
 
     /// A request the test server received.
     #[derive(Debug, Clone)]
-    struct Recorded {
-        method: String,
-        path: String,
-        query: String,
-        headers: Vec<(String, String)>,
-        body: String,
+    pub(crate) struct Recorded {
+        pub(crate) method: String,
+        pub(crate) path: String,
+        pub(crate) query: String,
+        pub(crate) headers: Vec<(String, String)>,
+        pub(crate) body: String,
     }
 
     impl Recorded {
         /// The values of header `name`.
-        fn header(&self, name: &str) -> Vec<String> {
+        pub(crate) fn header(&self, name: &str) -> Vec<String> {
             self.headers
                 .iter()
                 .filter(|(n, _)| n == name)
@@ -1626,16 +1690,16 @@ mod tests {
     }
 
     /// What the test server answers.
-    struct Reply {
-        status: u16,
-        reason: Option<&'static str>,
-        headers: Vec<(&'static str, String)>,
-        body: Vec<u8>,
-        hang: bool,
+    pub(crate) struct Reply {
+        pub(crate) status: u16,
+        pub(crate) reason: Option<&'static str>,
+        pub(crate) headers: Vec<(&'static str, String)>,
+        pub(crate) body: Vec<u8>,
+        pub(crate) hang: bool,
     }
 
     impl Reply {
-        fn json(status: u16, body: Value) -> Self {
+        pub(crate) fn json(status: u16, body: Value) -> Self {
             Self {
                 status,
                 reason: None,
@@ -1645,7 +1709,7 @@ mod tests {
             }
         }
 
-        fn text(status: u16, content_type: &str, body: &[u8]) -> Self {
+        pub(crate) fn text(status: u16, content_type: &str, body: &[u8]) -> Self {
             Self {
                 status,
                 reason: None,
@@ -1658,8 +1722,44 @@ mod tests {
 
     type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
-    /// An in-process HTTP/1.1 server on 127.0.0.1 that records what it receives.
-    struct TestServer {
+    /// A self-signed certificate for `127.0.0.1` and `localhost`, made at test time, and a TLS
+    /// server configuration presenting it.
+    pub(crate) struct TestCert {
+        /// The certificate (DER), to trust as a root.
+        pub(crate) der: Vec<u8>,
+        /// The server side.
+        config: Arc<rustls::ServerConfig>,
+    }
+
+    impl TestCert {
+        pub(crate) fn new() -> Self {
+            let rcgen::CertifiedKey { cert, signing_key } =
+                rcgen::generate_simple_self_signed(vec![
+                    "127.0.0.1".to_owned(),
+                    "localhost".to_owned(),
+                ])
+                .unwrap();
+            let der = cert.der().to_vec();
+            let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+                rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()),
+            );
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from(der.clone())], key)
+            .unwrap();
+            Self {
+                der,
+                config: Arc::new(config),
+            }
+        }
+    }
+
+    /// An in-process HTTP/1.1 server on 127.0.0.1 (plain or TLS) that records what it receives.
+    pub(crate) struct TestServer {
         base: String,
         requests: Arc<Mutex<Vec<Recorded>>>,
         task: tokio::task::JoinHandle<()>,
@@ -1671,63 +1771,96 @@ mod tests {
         }
     }
 
+    /// Serves one connection with `handler`, recording its requests.
+    async fn serve_connection<S>(stream: S, handler: Handler, recorded: Arc<Mutex<Vec<Recorded>>>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let handler = handler.clone();
+            let recorded = recorded.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = body.collect().await.unwrap().to_bytes();
+                let request = Recorded {
+                    method: parts.method.to_string(),
+                    path: parts.uri.path().to_owned(),
+                    query: parts.uri.query().unwrap_or_default().to_owned(),
+                    headers: parts
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                        .collect(),
+                    body: String::from_utf8(body.to_vec()).unwrap(),
+                };
+                recorded.lock().unwrap().push(request.clone());
+                let reply = handler(&request);
+                if reply.hang {
+                    std::future::pending::<()>().await;
+                }
+                let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+                *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
+                for (name, value) in reply.headers {
+                    response
+                        .headers_mut()
+                        .append(name, HeaderValue::from_str(&value).unwrap());
+                }
+                if let Some(reason) = reply.reason {
+                    response
+                        .extensions_mut()
+                        .insert(hyper::ext::ReasonPhrase::try_from(reason.as_bytes()).unwrap());
+                }
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    }
+
     impl TestServer {
-        async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        /// A plain `http://` server.
+        pub(crate) async fn start(
+            handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+        ) -> Self {
+            Self::serve(None, handler).await
+        }
+
+        /// An `https://` server presenting `cert`.
+        pub(crate) async fn start_tls(
+            cert: &TestCert,
+            handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+        ) -> Self {
+            Self::serve(Some(cert.config.clone()), handler).await
+        }
+
+        async fn serve(
+            tls: Option<Arc<rustls::ServerConfig>>,
+            handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+        ) -> Self {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("http://{}", listener.local_addr().unwrap());
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let base = format!("{scheme}://{}", listener.local_addr().unwrap());
             let requests = Arc::new(Mutex::new(Vec::new()));
             let handler: Handler = Arc::new(handler);
             let recorded = requests.clone();
+            let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
             let task = tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     let handler = handler.clone();
                     let recorded = recorded.clone();
+                    let acceptor = acceptor.clone();
                     tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                            let handler = handler.clone();
-                            let recorded = recorded.clone();
-                            async move {
-                                let (parts, body) = req.into_parts();
-                                let body = body.collect().await.unwrap().to_bytes();
-                                let request = Recorded {
-                                    method: parts.method.to_string(),
-                                    path: parts.uri.path().to_owned(),
-                                    query: parts.uri.query().unwrap_or_default().to_owned(),
-                                    headers: parts
-                                        .headers
-                                        .iter()
-                                        .map(|(n, v)| {
-                                            (n.as_str().to_owned(), v.to_str().unwrap().to_owned())
-                                        })
-                                        .collect(),
-                                    body: String::from_utf8(body.to_vec()).unwrap(),
-                                };
-                                recorded.lock().unwrap().push(request.clone());
-                                let reply = handler(&request);
-                                if reply.hang {
-                                    std::future::pending::<()>().await;
+                        match acceptor {
+                            // a failed handshake (e.g. the client refused the certificate)
+                            // just closes the connection
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    serve_connection(stream, handler, recorded).await;
                                 }
-                                let mut response =
-                                    Response::new(Full::new(Bytes::from(reply.body)));
-                                *response.status_mut() =
-                                    hyper::StatusCode::from_u16(reply.status).unwrap();
-                                for (name, value) in reply.headers {
-                                    response
-                                        .headers_mut()
-                                        .append(name, HeaderValue::from_str(&value).unwrap());
-                                }
-                                if let Some(reason) = reply.reason {
-                                    response.extensions_mut().insert(
-                                        hyper::ext::ReasonPhrase::try_from(reason.as_bytes())
-                                            .unwrap(),
-                                    );
-                                }
-                                Ok::<_, Infallible>(response)
                             }
-                        });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
+                            None => serve_connection(stream, handler, recorded).await,
+                        }
                     });
                 }
             });
@@ -1738,15 +1871,15 @@ mod tests {
             }
         }
 
-        fn requests(&self) -> Vec<Recorded> {
+        pub(crate) fn requests(&self) -> Vec<Recorded> {
             self.requests.lock().unwrap().clone()
         }
 
-        fn last(&self) -> Recorded {
+        pub(crate) fn last(&self) -> Recorded {
             self.requests().pop().expect("no request received")
         }
 
-        fn url(&self, path: &str) -> String {
+        pub(crate) fn url(&self, path: &str) -> String {
             format!("{}{path}", self.base)
         }
     }
@@ -2342,19 +2475,24 @@ mod tests {
             );
         }
         assert!(server.requests().iter().all(|r| r.path != "/api"));
-        let c = client(connections("https://auth.example.com/token?secret=1"));
+        // an https token endpoint whose certificate is not trusted
+        let untrusted = TestServer::start_tls(&TestCert::new(), |_| {
+            Reply::json(200, json!({"access_token": "tok-never"}))
+        })
+        .await;
+        let c = client(connections(&untrusted.url("/token?secret=1")));
         let (error, cause) = err(c
             .run_task(&json!({
                 "ApiEndpoint": server.url("/api"), "Method": "GET",
                 "Authentication": {"ConnectionArn": OAUTH_ARN}
             }))
             .await);
-        assert_eq!(error, "States.TaskFailed");
-        assert!(
-            cause.contains("TLS (https://) is not supported yet"),
-            "{cause}"
-        );
+        assert_eq!(error, "Events.ConnectionResource.InvalidConnectionState");
+        assert!(cause.contains("could not be reached"), "{cause}");
+        assert!(cause.contains("certificate"), "{cause}");
         assert!(!cause.contains("secret=1"), "{cause}");
+        assert!(untrusted.requests().is_empty());
+        assert!(server.requests().iter().all(|r| r.path != "/api"));
     }
 
     #[tokio::test]
@@ -2448,15 +2586,70 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn https_endpoints_fail_catchably() {
-        let (error, cause) = err(client(Connections::default())
-            .run_task(&json!({"ApiEndpoint": "https://api.example.com/v1", "Method": "GET"}))
+    async fn https_endpoints_and_token_endpoints_work_with_trusted_roots() {
+        let cert = TestCert::new();
+        let (plain, _) = oauth_server(None).await;
+        let issued = Arc::new(AtomicUsize::new(0));
+        let counter = issued.clone();
+        let tls = TestServer::start_tls(&cert, move |req| {
+            if req.path == "/token" {
+                let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                return Reply::json(200, json!({"access_token": format!("tok-tls-{n}")}));
+            }
+            Reply::json(200, json!({"secure": true, "path": req.path}))
+        })
+        .await;
+        assert!(tls.url("/").starts_with("https://127.0.0.1:"));
+        let c = HttpTaskClient::with_roots(
+            connections(&tls.url("/token")),
+            std::slice::from_ref(&cert.der),
+        )
+        .unwrap();
+
+        // an https API with a token from an https token endpoint
+        let result = ok(c
+            .run_task(&json!({
+                "ApiEndpoint": tls.url("/api"), "Method": "POST", "RequestBody": {"a": 1},
+                "Authentication": {"ConnectionArn": OAUTH_ARN}
+            }))
             .await);
-        assert_eq!(error, "States.TaskFailed");
-        assert!(cause.contains("'https://api.example.com/v1'"), "{cause}");
+        assert_eq!(result["StatusCode"], 200);
+        assert_eq!(
+            result["ResponseBody"],
+            json!({"secure": true, "path": "/api"})
+        );
+        assert_eq!(issued.load(Ordering::SeqCst), 1);
+        let last = tls.last();
+        assert_eq!(last.header("authorization"), ["Bearer tok-tls-1"]);
+        assert_eq!(last.body, r#"{"a":1}"#);
+
+        // the same client still speaks plain HTTP, and reuses its TLS connection
+        let result = ok(c
+            .run_task(&json!({"ApiEndpoint": plain.url("/api"), "Method": "GET"}))
+            .await);
+        assert_eq!(result["ResponseBody"], json!({"ok": true}));
+        let result = ok(c
+            .run_task(&json!({"ApiEndpoint": tls.url("/again?x=1"), "Method": "GET"}))
+            .await);
+        assert_eq!(result["ResponseBody"]["path"], "/again");
+        assert_eq!(tls.last().query, "x=1");
+
+        // a client that does not trust the certificate fails catchably
+        let endpoint = tls.url("/api");
+        let (error, cause) = err(client(Connections::default())
+            .run_task(&json!({"ApiEndpoint": endpoint, "Method": "GET"}))
+            .await);
+        assert_eq!(error, "States.Http.Socket");
+        assert!(cause.contains(&endpoint), "{cause}");
+        assert!(cause.contains("certificate"), "{cause}");
+    }
+
+    #[test]
+    fn unusable_extra_roots_are_refused() {
+        let outcome = HttpTaskClient::with_roots(Connections::default(), &[b"not DER".to_vec()]);
         assert!(
-            cause.contains("TLS (https://) is not supported yet"),
-            "{cause}"
+            matches!(outcome, Err(HttpError::Tls(ref reason)) if reason.contains("#1")),
+            "{outcome:?}"
         );
     }
 

@@ -27,23 +27,31 @@
 //! the 256 KiB payload limit are the engine's. [`LambdaClient::run_task`] is cancel-safe:
 //! dropping its future abandons the HTTP request.
 //!
-//! The client speaks plain HTTP/1.1 without request signing: it serves Lambda emulators (the
-//! conformance suite's `lambda_server.py`, LocalStack), not real AWS (HTTPS/SigV4 is not
-//! supported yet). Endpoints come from `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL`
-//! ([`LambdaClient::endpoint_from_env`]).
+//! The client speaks HTTP/1.1 over plain TCP (`http://`) or TLS (`https://`, rustls with the
+//! `ring` provider, trusting Mozilla's and the system's root certificates), so it serves Lambda
+//! emulators (the conformance suite's `lambda_server.py`, LocalStack, `sam local start-lambda`)
+//! and real AWS alike. The endpoint is the caller's choice: `baton serve` takes
+//! `--lambda-endpoint` / `AWS_ENDPOINT_URL_LAMBDA` ([`LambdaClient::endpoint_from_env`] reads
+//! the standard variables); AWS's own endpoint for a region is
+//! [`LambdaClient::default_endpoint`] (`https://lambda.<region>.amazonaws.com`). Requests are
+//! signed with AWS Signature Version 4 (service `lambda`, the client's region) when
+//! `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and optionally `AWS_SESSION_TOKEN`) are set
+//! at construction, as real AWS requires; without them they go unsigned, which emulators accept.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::{Map, Value};
+
+use super::http::{PooledClient, pooled_client};
 
 /// The optimized integration's resource, after `arn:<partition>:states:<region>:<account>:`.
 const INVOKE: &str = "lambda:invoke";
@@ -55,6 +63,8 @@ const INVOKE_PATH: &str = "/2015-03-31/functions/";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an idle pooled connection is kept.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The SigV4 signing name of the Lambda service.
+const SIGNING_NAME: &str = "lambda";
 
 /// Lambda error codes the AWS Java SDK (v1, which Step Functions reports through) models as
 /// exception classes: these fail a Task as `Lambda.<code>`; any other code as
@@ -119,7 +129,7 @@ const HEADER_SPELLINGS: &[&str] = &[
 /// Why a [`LambdaClient`] could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum LambdaError {
-    /// The endpoint is not an absolute `http://host[:port][/path]` URL.
+    /// The endpoint is not an absolute `http(s)://host[:port][/path]` URL.
     #[error("invalid Lambda endpoint '{endpoint}': {reason}")]
     InvalidEndpoint {
         /// The endpoint as given.
@@ -127,9 +137,9 @@ pub enum LambdaError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The endpoint's scheme is not `http` (HTTPS with SigV4 signing is not supported yet).
+    /// The endpoint's scheme is neither `http` nor `https`.
     #[error(
-        "unsupported scheme '{scheme}' in Lambda endpoint '{endpoint}': only plain http:// endpoints are supported (no TLS or SigV4 signing yet)"
+        "unsupported scheme '{scheme}' in Lambda endpoint '{endpoint}': only http:// and https:// endpoints are supported"
     )]
     UnsupportedScheme {
         /// The endpoint as given.
@@ -145,9 +155,19 @@ pub enum LambdaError {
         /// The value as given.
         value: String,
     },
+    /// TLS could not be set up (e.g. an extra root certificate is not a valid DER certificate).
+    #[error("cannot set up TLS for the Lambda client: {reason}")]
+    Tls {
+        /// Why.
+        reason: String,
+    },
 }
 
-/// A Lambda `Invoke` client over plain, unsigned HTTP (HTTPS/SigV4 to real AWS is not supported yet); cheap to clone.
+/// A Lambda `Invoke` client over HTTP or HTTPS, SigV4-signing its requests when credentials are set; cheap to clone.
+///
+/// Which endpoint it calls is the caller's choice (Baton passes `--lambda-endpoint` /
+/// `AWS_ENDPOINT_URL_LAMBDA`): an emulator's `http://` URL, or real AWS when given
+/// [`LambdaClient::default_endpoint`]'s `https://lambda.<region>.amazonaws.com`.
 #[derive(Clone, Debug)]
 pub struct LambdaClient {
     /// The shared state.
@@ -157,16 +177,18 @@ pub struct LambdaClient {
 /// What the clones of one [`LambdaClient`] share.
 #[derive(Debug)]
 struct Inner {
-    /// The pooled HTTP/1 client.
-    http: Client<HttpConnector, Full<Bytes>>,
-    /// `http://host:port` plus the endpoint's path prefix, without a trailing `/`.
+    /// The pooled HTTP/1 client (plain HTTP and HTTPS).
+    http: PooledClient,
+    /// `http(s)://host[:port]` plus the endpoint's path prefix, without a trailing `/`.
     base: String,
     /// `host:port`, for transport error texts.
     authority: String,
     /// The account id completing bare function names.
     account: String,
-    /// The region completing bare names and partial ARNs.
+    /// The region completing bare names and partial ARNs, and signing requests.
     region: String,
+    /// The credentials signing requests (SigV4); `None` sends them unsigned.
+    credentials: Option<Credentials>,
 }
 
 /// Which of the two resource forms a Task uses.
@@ -243,7 +265,42 @@ fn parse_resource(resource: &str) -> Option<Target> {
 
 impl LambdaClient {
     /// A client for the Lambda endpoint `endpoint` (e.g. "http://127.0.0.1:9001"), account/region used to complete function names into ARNs.
+    ///
+    /// Requests are SigV4-signed with the credentials in `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` and (optionally) `AWS_SESSION_TOKEN`, read now; without them they
+    /// are sent unsigned.
     pub fn new(endpoint: &str, account: &str, region: &str) -> Result<Self, LambdaError> {
+        Self::build(endpoint, account, region, &[], credentials_from_env())
+    }
+
+    /// Like [`LambdaClient::new`], also trusting the DER-encoded root certificates `roots` for `https://` endpoints (e.g. a test server's self-signed certificate).
+    pub fn with_roots(
+        endpoint: &str,
+        account: &str,
+        region: &str,
+        roots: &[Vec<u8>],
+    ) -> Result<Self, LambdaError> {
+        Self::build(endpoint, account, region, roots, credentials_from_env())
+    }
+
+    /// AWS's Lambda endpoint for `region`: `https://lambda.<region>.amazonaws.com` (`….amazonaws.com.cn` for the `cn-` regions).
+    pub fn default_endpoint(region: &str) -> String {
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!("https://lambda.{region}.{suffix}")
+    }
+
+    /// A client trusting `roots` too and signing with `credentials` (unsigned when `None`).
+    fn build(
+        endpoint: &str,
+        account: &str,
+        region: &str,
+        roots: &[Vec<u8>],
+        credentials: Option<Credentials>,
+    ) -> Result<Self, LambdaError> {
         let (base, authority) = parse_endpoint(endpoint)?;
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return Err(LambdaError::InvalidIdentity {
@@ -261,13 +318,8 @@ impl LambdaClient {
                 value: region.to_owned(),
             });
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(connector);
+        let http = pooled_client(roots, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT)
+            .map_err(|reason| LambdaError::Tls { reason })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -275,6 +327,7 @@ impl LambdaClient {
                 authority,
                 account: account.to_owned(),
                 region: region.to_owned(),
+                credentials,
             }),
         })
     }
@@ -406,10 +459,20 @@ impl LambdaClient {
                 builder = builder.header(name, value);
             }
         }
-        let body = Full::new(Bytes::from(invoke.body.clone().unwrap_or_default()));
-        let request = builder
-            .body(body)
+        let body = Bytes::from(invoke.body.clone().unwrap_or_default());
+        let mut request = builder
+            .body(Full::new(body.clone()))
             .map_err(|e| client_error(e.to_string()))?;
+        if let Some(credentials) = &self.inner.credentials {
+            sign_request(
+                &mut request,
+                &body,
+                credentials,
+                &self.inner.region,
+                SystemTime::now(),
+            )
+            .map_err(|e| client_error(format!("the request could not be signed: {e}")))?;
+        }
         let response = self.inner.http.request(request).await.map_err(|e| {
             if e.is_connect() {
                 client_error(format!(
@@ -436,7 +499,77 @@ impl LambdaClient {
     }
 }
 
-/// `(base, authority)` of an `http://host[:port][/prefix]` endpoint.
+/// The credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`
+/// (optional), or `None` when the first two are not both set.
+fn credentials_from_env() -> Option<Credentials> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let access_key_id = var("AWS_ACCESS_KEY_ID")?;
+    let secret_access_key = var("AWS_SECRET_ACCESS_KEY")?;
+    Some(Credentials::new(
+        access_key_id,
+        secret_access_key,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    ))
+}
+
+/// Signs `request` (whose body is `body`) with AWS Signature Version 4 for the Lambda service in
+/// `region` at `time`: adds `x-amz-date`, `authorization` and, with a session token,
+/// `x-amz-security-token`.
+fn sign_request(
+    request: &mut Request<Full<Bytes>>,
+    body: &[u8],
+    credentials: &Credentials,
+    region: &str,
+    time: SystemTime,
+) -> Result<(), String> {
+    let identity = credentials.clone().into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(SIGNING_NAME)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| e.to_string())?
+        .into();
+    let uri = request.uri().to_string();
+    let mut headers = Vec::with_capacity(request.headers().len());
+    for (name, value) in request.headers() {
+        let value = value
+            .to_str()
+            .map_err(|_| format!("the value of {name} is not ASCII text"))?;
+        headers.push((name.as_str(), value));
+    }
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        uri,
+        headers.into_iter(),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| error_chain(&e))?;
+    let (instructions, _signature) = sign(signable, &params)
+        .map_err(|e| error_chain(&e))?
+        .into_parts();
+    let (new_headers, _params) = instructions.into_parts();
+    for header in new_headers {
+        let mut value = HeaderValue::from_str(header.value())
+            .map_err(|_| format!("the signed {} is not a valid header value", header.name()))?;
+        value.set_sensitive(header.sensitive());
+        let name = HeaderName::from_bytes(header.name().as_bytes())
+            .map_err(|_| format!("the signed header name {} is not valid", header.name()))?;
+        request.headers_mut().insert(name, value);
+    }
+    Ok(())
+}
+
+/// `(base, authority)` of an `http(s)://host[:port][/prefix]` endpoint.
 fn parse_endpoint(endpoint: &str) -> Result<(String, String), LambdaError> {
     let invalid = |reason: &str| LambdaError::InvalidEndpoint {
         endpoint: endpoint.to_owned(),
@@ -449,10 +582,11 @@ fn parse_endpoint(endpoint: &str) -> Result<(String, String), LambdaError> {
     let Some(scheme) = uri.scheme_str() else {
         return Err(invalid("not an absolute URL (expected http://host:port)"));
     };
-    if !scheme.eq_ignore_ascii_case("http") {
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
         return Err(LambdaError::UnsupportedScheme {
             endpoint: endpoint.to_owned(),
-            scheme: scheme.to_owned(),
+            scheme,
         });
     }
     let Some(authority) = uri.authority() else {
@@ -468,7 +602,10 @@ fn parse_endpoint(endpoint: &str) -> Result<(String, String), LambdaError> {
         return Err(invalid("a query string is not supported"));
     }
     let prefix = uri.path().trim_end_matches('/');
-    Ok((format!("http://{authority}{prefix}"), authority.to_string()))
+    Ok((
+        format!("{scheme}://{authority}{prefix}"),
+        authority.to_string(),
+    ))
 }
 
 /// `FunctionName` completed into a full function ARN, as Lambda resolves it: a full ARN stays,
@@ -741,8 +878,13 @@ fn innermost(e: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+    use super::super::http::tests::{Recorded, Reply, TestCert, TestServer};
     use super::*;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
     use serde_json::json;
+    use sha2::{Digest, Sha256};
     use std::io::{BufRead, BufReader};
     use std::path::Path;
     use std::process::{Child, Command, Stdio};
@@ -1318,10 +1460,29 @@ mod tests {
             parse_endpoint("http://h/lambda/").unwrap().0,
             "http://h/lambda"
         );
-        assert!(matches!(
-            parse_endpoint("https://lambda.us-east-1.amazonaws.com"),
-            Err(LambdaError::UnsupportedScheme { .. })
-        ));
+        assert_eq!(
+            parse_endpoint("https://lambda.us-east-1.amazonaws.com").unwrap(),
+            (
+                "https://lambda.us-east-1.amazonaws.com".to_owned(),
+                "lambda.us-east-1.amazonaws.com".to_owned()
+            )
+        );
+        assert_eq!(
+            parse_endpoint("HTTPS://localhost:4566/p/").unwrap().0,
+            "https://localhost:4566/p"
+        );
+        assert!(
+            LambdaClient::new("https://lambda.eu-west-1.amazonaws.com", ACCOUNT, REGION).is_ok()
+        );
+        for bad in ["ftp://h:1", "unix://h"] {
+            assert!(
+                matches!(
+                    parse_endpoint(bad),
+                    Err(LambdaError::UnsupportedScheme { .. })
+                ),
+                "{bad}"
+            );
+        }
         for bad in [
             "",
             "127.0.0.1:9001",
@@ -1465,5 +1626,403 @@ mod tests {
             header_spelling(&HeaderName::from_static("keep-alive")),
             "Keep-Alive"
         );
+    }
+
+    #[test]
+    fn default_endpoints() {
+        assert_eq!(
+            LambdaClient::default_endpoint("us-east-1"),
+            "https://lambda.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            LambdaClient::default_endpoint("cn-north-1"),
+            "https://lambda.cn-north-1.amazonaws.com.cn"
+        );
+        let endpoint = LambdaClient::default_endpoint(REGION);
+        assert_eq!(
+            parse_endpoint(&endpoint).unwrap().1,
+            "lambda.eu-west-1.amazonaws.com"
+        );
+        assert!(matches!(
+            LambdaClient::with_roots(&endpoint, ACCOUNT, REGION, &[b"not DER".to_vec()]),
+            Err(LambdaError::Tls { .. })
+        ));
+    }
+
+    const AKID: &str = "AKIDEXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// HMAC-SHA256 (RFC 2104), written out so that the signature check does not rely on aws-sigv4.
+    fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut block = if key.len() > 64 {
+            Sha256::digest(key).to_vec()
+        } else {
+            key.to_vec()
+        };
+        block.resize(64, 0);
+        let pad = |x: u8| block.iter().map(|b| b ^ x).collect::<Vec<u8>>();
+        let inner = Sha256::new()
+            .chain_update(pad(0x36))
+            .chain_update(data)
+            .finalize();
+        Sha256::new()
+            .chain_update(pad(0x5c))
+            .chain_update(inner)
+            .finalize()
+            .to_vec()
+    }
+
+    /// The SigV4 signing key for `date` (YYYYMMDD), `region` and `service`.
+    fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+        let k = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+        let k = hmac(&k, region.as_bytes());
+        let k = hmac(&k, service.as_bytes());
+        hmac(&k, b"aws4_request")
+    }
+
+    /// `s` percent-decoded.
+    fn decode(s: &str) -> Vec<u8> {
+        let bytes = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// The `Authorization` header AWS expects for a Lambda request signed by `AKID`/`SECRET`
+    /// at `amz_date` over `signed` headers (lower case, sorted, all in `headers`), computed the
+    /// way AWS documents SigV4 (the path's segments URI-encoded once more, as for every service
+    /// but S3).
+    #[allow(clippy::too_many_arguments)]
+    fn expected_authorization(
+        method: &str,
+        raw_path: &str,
+        raw_query: &str,
+        headers: &[(String, String)],
+        signed: &[&str],
+        body: &[u8],
+        amz_date: &str,
+        region: &str,
+    ) -> String {
+        let path = raw_path
+            .split('/')
+            .map(|segment| percent_encode_bytes(segment.as_bytes()))
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut query: Vec<(String, String)> = raw_query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (
+                    percent_encode_bytes(&decode(k)),
+                    percent_encode_bytes(&decode(v)),
+                )
+            })
+            .collect();
+        query.sort();
+        let query = query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut canonical_headers = String::new();
+        for name in signed {
+            let values: Vec<&str> = headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.trim())
+                .collect();
+            assert!(!values.is_empty(), "signed header {name} not sent");
+            canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
+        }
+        let signed_headers = signed.join(";");
+        let canonical_request = format!(
+            "{method}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{}",
+            hex(&Sha256::digest(body))
+        );
+        let date = &amz_date[..8];
+        let scope = format!("{date}/{region}/lambda/aws4_request");
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical_request.as_bytes()))
+        );
+        let signature = hex(&hmac(
+            &signing_key(SECRET, date, region, "lambda"),
+            string_to_sign.as_bytes(),
+        ));
+        format!(
+            "AWS4-HMAC-SHA256 Credential={AKID}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+        )
+    }
+
+    /// RFC 3986 percent-encoding of every byte outside the unreserved set.
+    fn percent_encode_bytes(bytes: &[u8]) -> String {
+        bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    /// The `SignedHeaders` of an `Authorization` header.
+    fn signed_headers(authorization: &str) -> Vec<String> {
+        let start = authorization.find("SignedHeaders=").unwrap() + "SignedHeaders=".len();
+        let rest = &authorization[start..];
+        rest[..rest.find(',').unwrap()]
+            .split(';')
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn sigv4_reference_values() {
+        // RFC 4231 test case 2 and AWS's documented signing-key derivation example
+        assert_eq!(
+            hex(&hmac(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(&signing_key(SECRET, "20120215", "us-east-1", "iam")),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    #[test]
+    fn signs_a_fixed_request_deterministically() {
+        let path = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Amy-fn/invocations";
+        let uri = format!("https://lambda.us-east-1.amazonaws.com{path}?Qualifier=%24LATEST");
+        let body = br#"{"a":1}"#;
+        let request = || {
+            Request::builder()
+                .method(Method::POST)
+                .uri(uri.as_str())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "baton/test")
+                .header("X-Amz-Invocation-Type", "RequestResponse")
+                .body(Full::new(Bytes::from_static(body)))
+                .unwrap()
+        };
+        // 2015-08-30T12:36:00Z
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let credentials = Credentials::new(AKID, SECRET, None, None, "test");
+        let mut signed = request();
+        sign_request(&mut signed, body, &credentials, "us-east-1", time).unwrap();
+        let header = |r: &Request<Full<Bytes>>, n: &str| {
+            r.headers().get(n).map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(header(&signed, "x-amz-date").unwrap(), "20150830T123600Z");
+        assert_eq!(header(&signed, "x-amz-security-token"), None);
+        let authorization = header(&signed, "authorization").unwrap();
+        assert!(
+            authorization.starts_with(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-invocation-type, Signature="
+            ),
+            "{authorization}"
+        );
+        let headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            (
+                "host".to_owned(),
+                "lambda.us-east-1.amazonaws.com".to_owned(),
+            ),
+            ("x-amz-date".to_owned(), "20150830T123600Z".to_owned()),
+            (
+                "x-amz-invocation-type".to_owned(),
+                "RequestResponse".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            authorization,
+            expected_authorization(
+                "POST",
+                path,
+                "Qualifier=%24LATEST",
+                &headers,
+                &[
+                    "content-type",
+                    "host",
+                    "x-amz-date",
+                    "x-amz-invocation-type"
+                ],
+                body,
+                "20150830T123600Z",
+                "us-east-1",
+            )
+        );
+        // the same inputs sign the same way; the untouched parts stay
+        let mut again = request();
+        sign_request(&mut again, body, &credentials, "us-east-1", time).unwrap();
+        assert_eq!(header(&again, "authorization").unwrap(), authorization);
+        assert_eq!(header(&signed, "user-agent").unwrap(), "baton/test");
+        assert_eq!(signed.uri().to_string(), uri);
+
+        // a session token is sent and signed
+        let temporary = Credentials::new(AKID, SECRET, Some("the-token".to_owned()), None, "test");
+        let mut signed = request();
+        sign_request(&mut signed, body, &temporary, "us-east-1", time).unwrap();
+        assert_eq!(
+            header(&signed, "x-amz-security-token").unwrap(),
+            "the-token"
+        );
+        let authorization = header(&signed, "authorization").unwrap();
+        assert_eq!(
+            signed_headers(&authorization),
+            [
+                "content-type",
+                "host",
+                "x-amz-date",
+                "x-amz-invocation-type",
+                "x-amz-security-token"
+            ]
+        );
+    }
+
+    /// A TLS server answering like Lambda's Invoke API (`{"ok": true}`, a request id).
+    async fn tls_lambda(cert: &TestCert) -> TestServer {
+        TestServer::start_tls(cert, |_| {
+            let mut reply = Reply::json(200, json!({"ok": true}));
+            reply.headers.push(("x-amzn-requestid", "req-1".to_owned()));
+            reply
+        })
+        .await
+    }
+
+    /// Checks that `request` carries a valid SigV4 signature by `AKID`/`SECRET` for `region`,
+    /// verified as AWS would (recomputed from what was received).
+    fn assert_signed(request: &Recorded, region: &str) {
+        let authorization = request.header("authorization").pop().unwrap();
+        let amz_date = request.header("x-amz-date").pop().unwrap();
+        assert_eq!(amz_date.len(), 16, "{amz_date}");
+        let date = &amz_date[..8];
+        assert!(
+            authorization.starts_with(&format!(
+                "AWS4-HMAC-SHA256 Credential={AKID}/{date}/{region}/lambda/aws4_request, SignedHeaders="
+            )),
+            "{authorization}"
+        );
+        let signed = signed_headers(&authorization);
+        for needed in ["content-type", "host", "x-amz-date"] {
+            assert!(signed.iter().any(|h| h == needed), "{authorization}");
+        }
+        let signed: Vec<&str> = signed.iter().map(String::as_str).collect();
+        assert_eq!(
+            authorization,
+            expected_authorization(
+                &request.method,
+                &request.path,
+                &request.query,
+                &request.headers,
+                &signed,
+                request.body.as_bytes(),
+                &amz_date,
+                region,
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn https_invocations_signed_with_credentials() {
+        let cert = TestCert::new();
+        let server = tls_lambda(&cert).await;
+        let endpoint = server.url("");
+        assert!(endpoint.starts_with("https://127.0.0.1:"));
+        let credentials = Credentials::new(AKID, SECRET, None, None, "test");
+        let client = LambdaClient::build(
+            &endpoint,
+            ACCOUNT,
+            REGION,
+            std::slice::from_ref(&cert.der),
+            Some(credentials),
+        )
+        .unwrap();
+        let params = json!({"FunctionName": "f", "Payload": {"a": [1, "x y"]}, "Qualifier": "$LATEST", "InvocationType": "RequestResponse"});
+        let result = client.run_task(INVOKE_ARN, &params).await.unwrap();
+        assert_eq!(result["Payload"], json!({"ok": true}));
+        assert_eq!(result["StatusCode"], 200);
+        assert_eq!(result["SdkResponseMetadata"]["RequestId"], "req-1");
+        let request = server.last();
+        assert_eq!(
+            request.path,
+            format!(
+                "/2015-03-31/functions/arn%3Aaws%3Alambda%3A{REGION}%3A{ACCOUNT}%3Afunction%3Af/invocations"
+            )
+        );
+        assert_eq!(request.query, "Qualifier=%24LATEST");
+        assert_signed(&request, REGION);
+        assert!(
+            signed_headers(&request.header("authorization")[0])
+                .contains(&"x-amz-invocation-type".to_owned())
+        );
+
+        // the function ARN form, through the same pooled client
+        let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:g");
+        assert_eq!(
+            client.run_task(&arn, &json!([1])).await.unwrap(),
+            json!({"ok": true})
+        );
+        assert_signed(&server.last(), REGION);
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn invocations_without_credentials_are_unsigned() {
+        let cert = TestCert::new();
+        let server = tls_lambda(&cert).await;
+        let client = LambdaClient::build(
+            &server.url(""),
+            ACCOUNT,
+            REGION,
+            std::slice::from_ref(&cert.der),
+            None,
+        )
+        .unwrap();
+        let result = client
+            .run_task(INVOKE_ARN, &json!({"FunctionName": "f"}))
+            .await
+            .unwrap();
+        assert_eq!(result["Payload"], json!({"ok": true}));
+        let request = server.last();
+        assert!(request.header("authorization").is_empty());
+        assert!(request.header("x-amz-date").is_empty());
+        assert!(request.header("x-amz-security-token").is_empty());
+    }
+
+    #[tokio::test]
+    async fn untrusted_certificates_are_sdk_client_exceptions() {
+        let server = tls_lambda(&TestCert::new()).await;
+        let endpoint = server.url("");
+        let client = LambdaClient::build(&endpoint, ACCOUNT, REGION, &[], None).unwrap();
+        let (error, cause) = client
+            .run_task(INVOKE_ARN, &json!({"FunctionName": "f"}))
+            .await
+            .unwrap_err();
+        assert_eq!(error, "Lambda.SdkClientException");
+        let authority = endpoint.trim_start_matches("https://");
+        assert!(
+            cause.starts_with(&format!(
+                "Unable to execute HTTP request: Connect to {authority} failed: "
+            )),
+            "{cause}"
+        );
+        assert!(cause.contains("certificate"), "{cause}");
+        assert!(server.requests().is_empty());
     }
 }
