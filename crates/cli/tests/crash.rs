@@ -130,16 +130,7 @@ async fn executions_survive_repeated_kill_9() {
     let client = server.client();
     let mut started = Vec::new();
     for (name, definition, input) in workloads() {
-        let machine = client
-            .create_state_machine()
-            .name(name)
-            .definition(definition.to_string())
-            .role_arn(ROLE)
-            .send()
-            .await
-            .unwrap()
-            .state_machine_arn()
-            .to_owned();
+        let machine = common::create_machine(&client, name, definition.to_string()).await;
         for i in 0..3 {
             let exec = format!("{name}-{i}");
             let arn = client

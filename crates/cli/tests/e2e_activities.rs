@@ -9,7 +9,7 @@ mod common;
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::ExecutionStatus;
-use common::{ROLE, Server, temp_dir, wait_for_end};
+use common::{Server, temp_dir, wait_for_end};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -21,16 +21,12 @@ async fn activity_machine(client: &Client, name: &str, activity: &str, extra: Va
             task.insert(k.clone(), v.clone());
         }
     }
-    client
-        .create_state_machine()
-        .name(name)
-        .definition(json!({"StartAt": "Work", "States": {"Work": task}}).to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned()
+    common::create_machine(
+        client,
+        name,
+        json!({"StartAt": "Work", "States": {"Work": task}}).to_string(),
+    )
+    .await
 }
 
 #[tokio::test]

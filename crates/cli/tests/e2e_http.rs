@@ -6,7 +6,7 @@
 mod common;
 
 use aws_sdk_sfn::types::ExecutionStatus;
-use common::{ROLE, Server, temp_dir, wait_for_end};
+use common::{Server, temp_dir, wait_for_end};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -90,16 +90,7 @@ async fn http_tasks_call_services_with_connections() {
                 "Catch": [{"ErrorEquals": ["States.Http.StatusCode.404"], "ResultPath": "$.missing", "Next": "Done"}],
                 "End": true},
         "Done": {"Type": "Succeed"}}});
-    let machine = client
-        .create_state_machine()
-        .name("orders")
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let machine = common::create_machine(&client, "orders", definition.to_string()).await;
     let arn = client
         .start_execution()
         .state_machine_arn(&machine)

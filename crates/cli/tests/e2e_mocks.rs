@@ -8,7 +8,7 @@ mod common;
 
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::ExecutionStatus;
-use common::{ROLE, Server, temp_dir, wait_for_end};
+use common::{Server, temp_dir, wait_for_end};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -48,16 +48,7 @@ async fn mocked_failures_are_retried_and_caught() {
                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Refund"}],
                    "OutputPath": "$.Payload", "End": true},
         "Refund": {"Type": "Pass", "End": true}}});
-    let machine = client
-        .create_state_machine()
-        .name("orders")
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let machine = common::create_machine(&client, "orders", definition.to_string()).await;
 
     // Two throttles, then the mocked success: retried twice, as the Retry allows.
     let arn = client

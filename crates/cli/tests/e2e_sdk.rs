@@ -125,16 +125,7 @@ async fn state_machines_create_describe_update_list_delete() {
 async fn executions_run_and_report_like_aws() {
     let server = Server::in_memory();
     let client = server.client();
-    let machine = client
-        .create_state_machine()
-        .name("chain")
-        .definition(PASS_CHAIN)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let machine = common::create_machine(&client, "chain", PASS_CHAIN).await;
     let started = client
         .start_execution()
         .state_machine_arn(&machine)
@@ -198,16 +189,7 @@ async fn long_histories_page_both_ways() {
     let client = server.client();
     // A Map over 300 items: 4 + 300 × 4 + … events.
     let definition = r#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#;
-    let machine = client
-        .create_state_machine()
-        .name("fan")
-        .definition(definition)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let machine = common::create_machine(&client, "fan", definition).await;
     let items: Vec<u32> = (0..300).collect();
     let input = json!({"items": items}).to_string();
     let arn = client
@@ -266,16 +248,7 @@ async fn long_histories_page_both_ways() {
 async fn list_executions_newest_first_with_filters_and_stop() {
     let server = Server::in_memory();
     let client = server.client();
-    let waits = client
-        .create_state_machine()
-        .name("waits")
-        .definition(WAIT_LONG)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let waits = common::create_machine(&client, "waits", WAIT_LONG).await;
     let mut arns = Vec::new();
     for i in 0..3 {
         let arn = client
@@ -404,16 +377,7 @@ async fn express_sync_execution_answers_with_the_outcome() {
     assert_eq!(out.cause(), Some("because"));
 
     // StartSyncExecution is for EXPRESS machines only.
-    let standard = client
-        .create_state_machine()
-        .name("slow")
-        .definition(PASS_CHAIN)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let standard = common::create_machine(&client, "slow", PASS_CHAIN).await;
     let err = client
         .start_sync_execution()
         .state_machine_arn(&standard)
@@ -557,16 +521,7 @@ async fn bad_requests_get_aws_errors() {
     for (got, want) in cases {
         assert_eq!(got.as_deref(), Some(want));
     }
-    let machine = client
-        .create_state_machine()
-        .name("input-check")
-        .definition(PASS_CHAIN)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let machine = common::create_machine(&client, "input-check", PASS_CHAIN).await;
     let bad_input = client
         .start_execution()
         .state_machine_arn(&machine)
@@ -584,16 +539,7 @@ async fn describe_state_machine_lists_variable_references() {
     let definition = r#"{"QueryLanguage":"JSONata","StartAt":"Set","States":{
         "Set":{"Type":"Pass","Assign":{"total":0,"limit":"{% $states.input.limit %}"},"Next":"Use"},
         "Use":{"Type":"Pass","Output":"{% $total + $limit %}","End":true}}}"#;
-    let arn = client
-        .create_state_machine()
-        .name("vars")
-        .definition(definition)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned();
+    let arn = common::create_machine(&client, "vars", definition).await;
     let described = client
         .describe_state_machine()
         .state_machine_arn(&arn)

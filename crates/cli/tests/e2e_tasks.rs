@@ -9,21 +9,12 @@ mod common;
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::ExecutionStatus;
-use common::{ROLE, Server, wait_for_end};
+use common::{Server, wait_for_end};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn create(client: &Client, name: &str, definition: Value) -> String {
-    client
-        .create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn()
-        .to_owned()
+    common::create_machine(client, name, definition).await
 }
 
 async fn start(client: &Client, machine: &str, input: Value) -> String {

@@ -2144,22 +2144,35 @@ impl Execution {
 
     /// Records `TaskSubmitted` for the task thread `tid` waits on.
     fn record_task_submitted(&mut self, tid: ThreadId, output: Value, env: &mut dyn Environment) {
-        self.focus(tid);
-        let machine = Arc::clone(&self.machine);
-        let Some(thread) = self.threads.get(tid) else {
-            return;
-        };
-        let last = thread.last_event;
-        let Some(StateKind::Task(task)) = resolve_scope(&machine.scope, &thread.scope)
-            .and_then(|scope| scope.states.get(thread.state))
-            .map(|state| &state.kind)
-        else {
+        let Some((last, resource)) = self.waiting_task(tid) else {
             return;
         };
         let details = EventDetails::TaskSubmitted {
-            resource: resource_info(task.resource.as_str()),
+            resource: resource_info(&resource),
             output: Arc::new(output),
         };
+        self.record_task_event(tid, last, details, env);
+    }
+
+    /// The last event and the Task `Resource` of the task thread `tid` waits on (focusing it).
+    fn waiting_task(&mut self, tid: ThreadId) -> Option<(u64, String)> {
+        self.focus(tid);
+        let thread = self.threads.get(tid)?;
+        let scope = resolve_scope(&self.machine.scope, &thread.scope)?;
+        match &scope.states.get(thread.state)?.kind {
+            StateKind::Task(task) => Some((thread.last_event, task.resource.as_str().to_owned())),
+            _ => None,
+        }
+    }
+
+    /// Records one of the task's events after `last`; the thread continues from it.
+    fn record_task_event(
+        &mut self,
+        tid: ThreadId,
+        last: u64,
+        details: EventDetails,
+        env: &mut dyn Environment,
+    ) {
         let id = self.emit(env, last, details);
         if let Some(t) = self.threads.get_mut(tid) {
             t.last_event = id;
@@ -2173,28 +2186,16 @@ impl Execution {
         worker_name: Option<String>,
         env: &mut dyn Environment,
     ) {
-        self.focus(tid);
-        let machine = Arc::clone(&self.machine);
-        let Some(thread) = self.threads.get(tid) else {
+        let Some((last, resource)) = self.waiting_task(tid) else {
             return;
         };
-        let last = thread.last_event;
-        let Some(StateKind::Task(task)) = resolve_scope(&machine.scope, &thread.scope)
-            .and_then(|scope| scope.states.get(thread.state))
-            .map(|state| &state.kind)
-        else {
-            return;
-        };
-        let details = match WorkerKind::of(task.resource.as_str()) {
+        let details = match WorkerKind::of(&resource) {
             Some(kind) => EventDetails::WorkerStarted { kind, worker_name },
             None => EventDetails::TaskStarted {
-                resource: resource_info(task.resource.as_str()),
+                resource: resource_info(&resource),
             },
         };
-        let id = self.emit(env, last, details);
-        if let Some(t) = self.threads.get_mut(tid) {
-            t.last_event = id;
-        }
+        self.record_task_event(tid, last, details, env);
     }
 
     fn resume_task(

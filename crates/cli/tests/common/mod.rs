@@ -178,3 +178,21 @@ pub async fn history(client: &Client, arn: &str) -> Vec<aws_sdk_sfn::types::Hist
         }
     }
 }
+
+/// Creates a STANDARD state machine and returns its ARN.
+pub async fn create_machine(
+    client: &Client,
+    name: impl Into<String>,
+    definition: impl ToString,
+) -> String {
+    client
+        .create_state_machine()
+        .name(name)
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn()
+        .to_owned()
+}

@@ -3,7 +3,7 @@
 
 use super::create_state_machine::tags as read_tags;
 use super::request::Request;
-use super::{App, epoch_seconds, page_token, paging, read_page_token, store_error};
+use super::{App, epoch_seconds, page_into, paging, read_page_token, store_error};
 use crate::error::ApiError;
 use crate::names::{ResourceArn, ResourceKind, check_name};
 use crate::runtime::now_millis;
@@ -86,23 +86,19 @@ pub async fn delete(app: &Arc<App>, request: &Request) -> Result<Value, ApiError
 pub fn list(app: &App, request: &Request) -> Result<Value, ApiError> {
     let (max, token) = paging(request)?;
     let after = token.map(|t| read_page_token("act", t)).transpose()?;
-    let mut page = app
+    let read = app
         .store
         .activities(after.as_deref(), max + 1)
         .map_err(store_error)?;
-    let more = page.len() > max;
-    page.truncate(max);
+    let mut out = Map::new();
+    let page = page_into(read, max, "act", |r| &r.arn, &mut out);
     let items: Vec<Value> = page
         .iter()
         .map(|r| {
             json!({"activityArn": r.arn, "name": r.name, "creationDate": epoch_seconds(r.created)})
         })
         .collect();
-    let mut out = Map::new();
     out.insert("activities".to_owned(), Value::Array(items));
-    if more && let Some(last) = page.last() {
-        out.insert("nextToken".to_owned(), json!(page_token("act", &last.arn)));
-    }
     Ok(Value::Object(out))
 }
 

@@ -1,7 +1,7 @@
 //! ListExecutions: newest first, filtered by state machine and status, paged.
 
 use super::request::Request;
-use super::{App, epoch_seconds, page_token, paging, read_page_token, store_error};
+use super::{App, epoch_seconds, page_into, paging, read_page_token, store_error};
 use crate::error::ApiError;
 use crate::names::ResourceArn;
 use baton_store::{ExecutionQuery, RunStatus};
@@ -35,7 +35,7 @@ pub fn run(app: &App, request: &Request) -> Result<Value, ApiError> {
         return Err(ApiError::no_state_machine(arn));
     }
     let after = token.map(|t| read_page_token("ex", t)).transpose()?;
-    let mut page = app
+    let read = app
         .store
         .executions(&ExecutionQuery {
             state_machine_arn: Some(arn.to_owned()),
@@ -44,8 +44,8 @@ pub fn run(app: &App, request: &Request) -> Result<Value, ApiError> {
             limit: max + 1,
         })
         .map_err(store_error)?;
-    let more = page.len() > max;
-    page.truncate(max);
+    let mut out = Map::new();
+    let page = page_into(read, max, "ex", |r| &r.arn, &mut out);
     let items: Vec<Value> = page
         .iter()
         .map(|r| {
@@ -62,10 +62,6 @@ pub fn run(app: &App, request: &Request) -> Result<Value, ApiError> {
             Value::Object(item)
         })
         .collect();
-    let mut out = Map::new();
     out.insert("executions".to_owned(), Value::Array(items));
-    if more && let Some(last) = page.last() {
-        out.insert("nextToken".to_owned(), json!(page_token("ex", &last.arn)));
-    }
     Ok(Value::Object(out))
 }

@@ -295,6 +295,23 @@ pub fn read_page_token(kind: &str, token: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::invalid_token(token))
 }
 
+/// Cuts a list read with one item more than `max` to a page, and adds its `nextToken` (to
+/// continue after the page's last item, named by `key`) to `out` when more items follow.
+pub fn page_into<T>(
+    mut items: Vec<T>,
+    max: usize,
+    kind: &str,
+    key: impl Fn(&T) -> &str,
+    out: &mut Map<String, Value>,
+) -> Vec<T> {
+    let more = items.len() > max;
+    items.truncate(max);
+    if more && let Some(last) = items.last() {
+        out.insert("nextToken".to_owned(), json!(page_token(kind, key(last))));
+    }
+    items
+}
+
 /// `maxResults` (0 means the default of 100; at most 1000) and `nextToken` of a list call.
 pub fn paging(request: &Request) -> Result<(usize, Option<&str>), ApiError> {
     let max = request.opt_int("maxResults", 0, 1000)?.unwrap_or(0);
