@@ -118,15 +118,7 @@ async fn two_workers_never_get_the_same_task() {
     let machine = activity_machine(&client, "jobs-flow", &activity, json!({})).await;
     let mut executions = Vec::new();
     for i in 0..30 {
-        let arn = client
-            .start_execution()
-            .state_machine_arn(&machine)
-            .input(json!({"job": i}).to_string())
-            .send()
-            .await
-            .unwrap()
-            .execution_arn()
-            .to_owned();
+        let arn = common::start_execution(&client, &machine, json!({"job": i}).to_string()).await;
         executions.push(arn);
     }
     let mut workers = Vec::new();
@@ -262,15 +254,7 @@ async fn a_task_token_survives_kill_9() {
         .activity_arn()
         .to_owned();
     let machine = activity_machine(&client, "durable-flow", &activity, json!({})).await;
-    let arn = client
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(r#"{"keep": true}"#)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_owned();
+    let arn = common::start_execution(&client, &machine, r#"{"keep": true}"#).await;
     let task = client
         .get_activity_task()
         .activity_arn(&activity)

@@ -192,15 +192,7 @@ async fn long_histories_page_both_ways() {
     let machine = common::create_machine(&client, "fan", definition).await;
     let items: Vec<u32> = (0..300).collect();
     let input = json!({"items": items}).to_string();
-    let arn = client
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(input)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_owned();
+    let arn = common::start_execution(&client, &machine, input).await;
     wait_for_end(&client, &arn, Duration::from_secs(10)).await;
     let events = history(&client, &arn).await;
     let ids: Vec<i64> = events.iter().map(|e| e.id()).collect();

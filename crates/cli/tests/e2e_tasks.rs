@@ -18,15 +18,7 @@ async fn create(client: &Client, name: &str, definition: Value) -> String {
 }
 
 async fn start(client: &Client, machine: &str, input: Value) -> String {
-    client
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_owned()
+    common::start_execution(client, machine, input).await
 }
 
 async fn running_child_input(client: &Client, machine: &str) -> (String, Value) {

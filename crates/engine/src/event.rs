@@ -414,22 +414,23 @@ impl HistoryEvent {
         let payload = |value: &Payload| -> Option<Value> {
             include_data.then(|| Value::String(payload_text(value)))
         };
+        // Puts `key` (when data is included) and its `{key}Details` truncation flag into `d`.
+        let insert_payload = |d: &mut Map<String, Value>, key: &str, value: &Payload| {
+            if let Some(text) = payload(value) {
+                d.insert(key.to_owned(), text);
+            }
+            d.insert(format!("{key}Details"), truncated_false());
+        };
         let (key, details): (&str, Option<Value>) = match &self.details {
             EventDetails::ExecutionStarted { input, role_arn } => {
                 let mut d = Map::new();
-                if let Some(text) = payload(input) {
-                    d.insert("input".to_owned(), text);
-                }
-                d.insert("inputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "input", input);
                 d.insert("roleArn".to_owned(), json!(role_arn));
                 ("executionStartedEventDetails", Some(Value::Object(d)))
             }
             EventDetails::ExecutionSucceeded { output } => {
                 let mut d = Map::new();
-                if let Some(text) = payload(output) {
-                    d.insert("output".to_owned(), text);
-                }
-                d.insert("outputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "output", output);
                 ("executionSucceededEventDetails", Some(Value::Object(d)))
             }
             EventDetails::ExecutionFailed { error, cause } => (
@@ -454,10 +455,7 @@ impl HistoryEvent {
             EventDetails::StateEntered { name, input, .. } => {
                 let mut d = Map::new();
                 d.insert("name".to_owned(), json!(name));
-                if let Some(text) = payload(input) {
-                    d.insert("input".to_owned(), text);
-                }
-                d.insert("inputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "input", input);
                 ("stateEnteredEventDetails", Some(Value::Object(d)))
             }
             EventDetails::StateExited {
@@ -468,10 +466,7 @@ impl HistoryEvent {
             } => {
                 let mut d = Map::new();
                 d.insert("name".to_owned(), json!(name));
-                if let Some(text) = payload(output) {
-                    d.insert("output".to_owned(), text);
-                }
-                d.insert("outputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "output", output);
                 if let Some(vars) = assigned_variables {
                     let rendered: Map<String, Value> = vars
                         .iter()
@@ -540,10 +535,7 @@ impl HistoryEvent {
             } => {
                 let mut d = Map::new();
                 d.insert("resource".to_owned(), json!(resource));
-                if let Some(text) = payload(input) {
-                    d.insert("input".to_owned(), text);
-                }
-                d.insert("inputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "input", input);
                 if let Some(t) = timeout_in_seconds {
                     d.insert("timeoutInSeconds".to_owned(), json!(t));
                 }
@@ -572,10 +564,7 @@ impl HistoryEvent {
             },
             EventDetails::WorkerSucceeded { kind, output } => {
                 let mut d = Map::new();
-                if let Some(text) = payload(output) {
-                    d.insert("output".to_owned(), text);
-                }
-                d.insert("outputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "output", output);
                 return event_with(
                     event,
                     &format!("{}SucceededEventDetails", kind.key_prefix()),
@@ -606,20 +595,14 @@ impl HistoryEvent {
                 let mut d = Map::new();
                 d.insert("resourceType".to_owned(), json!(resource.resource_type));
                 d.insert("resource".to_owned(), json!(resource.resource));
-                if let Some(text) = payload(output) {
-                    d.insert("output".to_owned(), text);
-                }
-                d.insert("outputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "output", output);
                 ("taskSubmittedEventDetails", Some(Value::Object(d)))
             }
             EventDetails::TaskSucceeded { resource, output } => {
                 let mut d = Map::new();
                 d.insert("resourceType".to_owned(), json!(resource.resource_type));
                 d.insert("resource".to_owned(), json!(resource.resource));
-                if let Some(text) = payload(output) {
-                    d.insert("output".to_owned(), text);
-                }
-                d.insert("outputDetails".to_owned(), truncated_false());
+                insert_payload(&mut d, "output", output);
                 ("taskSucceededEventDetails", Some(Value::Object(d)))
             }
             EventDetails::TaskFailed {

@@ -1031,12 +1031,7 @@ impl Execution {
                 let parameters =
                     match self.state_arguments(tid, state, &effective, &mut dataflow_env) {
                         Ok(v) => v,
-                        Err(StepError::Evaluation(error)) => {
-                            return self.evaluation_failed(tid, scope_path, state, error, env);
-                        }
-                        Err(StepError::Failure(failure)) => {
-                            return self.fail_state(tid, scope_path, state, failure, env);
-                        }
+                        Err(error) => return self.step_failed(tid, scope_path, state, error, env),
                     };
                 let fields = [
                     (task.timeout_seconds.as_ref(), "TimeoutSeconds"),
@@ -1105,12 +1100,7 @@ impl Execution {
                 let branch_input =
                     match self.state_arguments(tid, state, &effective, &mut dataflow_env) {
                         Ok(v) => v,
-                        Err(StepError::Evaluation(error)) => {
-                            return self.evaluation_failed(tid, scope_path, state, error, env);
-                        }
-                        Err(StepError::Failure(failure)) => {
-                            return self.fail_state(tid, scope_path, state, failure, env);
-                        }
+                        Err(error) => return self.step_failed(tid, scope_path, state, error, env),
                     };
                 let started = self.emit(
                     env,
@@ -1457,6 +1447,24 @@ impl Execution {
         match self.eval_jsonata(tid, state, template, "Assign", input, result, error_output)? {
             Value::Object(map) if !map.is_empty() => Ok(Some(map.into_iter().collect())),
             _ => Ok(None),
+        }
+    }
+
+    /// Fails the state with a `StepError`: JSONata errors are recorded as `EvaluationFailed`,
+    /// JSONPath data-flow failures go through Retry and Catch.
+    fn step_failed(
+        &mut self,
+        tid: ThreadId,
+        scope_path: &Arc<[(usize, usize)]>,
+        state: &State,
+        error: StepError,
+        env: &mut dyn Environment,
+    ) -> Step {
+        match error {
+            StepError::Evaluation(error) => {
+                self.evaluation_failed(tid, scope_path, state, error, env)
+            }
+            StepError::Failure(failure) => self.fail_state(tid, scope_path, state, failure, env),
         }
     }
 

@@ -52,6 +52,17 @@ fn expect(execution: &Execution, expected: &[(u64, u64, &str)]) {
     assert_eq!(got, want, "history differs");
 }
 
+/// The (timer, due) of the first `StartTimer` among `commands`.
+fn first_timer(commands: &[baton_engine::Command]) -> (u64, i64) {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            baton_engine::Command::StartTimer { timer, due } => Some((*timer, *due)),
+            _ => None,
+        })
+        .expect("a StartTimer command")
+}
+
 #[test]
 fn pass_chain_links_exit_to_entry_and_first_entry_to_zero() {
     let execution = run(
@@ -287,13 +298,7 @@ fn task_timeout_fires_states_timeout_and_late_results_are_ignored() {
         }
         _ => None,
     });
-    let (timer, due) = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::StartTimer { timer, due } => Some((*timer, *due)),
-            _ => None,
-        })
-        .unwrap();
+    let (timer, due) = first_timer(&commands);
     assert_eq!(due, 1_005_000);
     env.now = due;
     execution.signal(Signal::TimerFired { timer }, &mut env);
@@ -506,7 +511,7 @@ fn failing_map_iteration_cuts_the_waiting_one_like_aws() {
 /// the state it waits in (a Task here), linked to the failing branch's last event.
 #[test]
 fn failing_parallel_branch_cuts_the_running_ones() {
-    use baton_engine::{Command, Signal};
+    use baton_engine::Signal;
     let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
         "Branches": [
             {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}},
@@ -518,13 +523,7 @@ fn failing_parallel_branch_cuts_the_running_ones() {
     let mut env = VirtualEnvironment::new(1_000_000, 1);
     let (mut execution, commands) =
         Execution::start(Arc::new(machine), info(), json!({}), &mut env);
-    let (timer, due) = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::StartTimer { timer, due } => Some((*timer, *due)),
-            _ => None,
-        })
-        .unwrap();
+    let (timer, due) = first_timer(&commands);
     env.now = due;
     let after = execution.signal(Signal::TimerFired { timer }, &mut env);
     assert!(
@@ -822,7 +821,7 @@ fn lambda_function_tasks_record_lambda_events() {
 /// `ActivityTimedOut`, or, when it cannot be served at all (a local run), `ActivityScheduleFailed`.
 #[test]
 fn unstarted_activity_tasks_time_out_or_fail_to_schedule() {
-    use baton_engine::{Command, Signal};
+    use baton_engine::Signal;
     let definition = json!({"StartAt": "Work", "States": {"Work": {"Type": "Task",
         "Resource": "arn:aws:states:us-east-1:123456789012:activity:review",
         "TimeoutSeconds": 5, "End": true}}});
@@ -834,13 +833,7 @@ fn unstarted_activity_tasks_time_out_or_fail_to_schedule() {
     let mut env = VirtualEnvironment::new(1_000_000, 1);
     let (mut execution, commands) =
         Execution::start(Arc::clone(&machine), info(), json!({}), &mut env);
-    let (timer, due) = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::StartTimer { timer, due } => Some((*timer, *due)),
-            _ => None,
-        })
-        .unwrap();
+    let (timer, due) = first_timer(&commands);
     env.now = due;
     execution.signal(Signal::TimerFired { timer }, &mut env);
     let types: Vec<String> = execution

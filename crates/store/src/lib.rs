@@ -161,6 +161,20 @@ pub struct ExecutionRecord {
     pub event_count: u64,
 }
 
+impl ExecutionRecord {
+    /// Brings the summary up to date after a step: its event count and, once it ended, its outcome.
+    pub fn record_step(&mut self, event_count: u64, outcome: Option<&ExecutionOutcome>) {
+        self.event_count = event_count;
+        if let Some(outcome) = outcome {
+            self.status = outcome.status;
+            self.output.clone_from(&outcome.output);
+            self.error.clone_from(&outcome.error);
+            self.cause.clone_from(&outcome.cause);
+            self.stopped = Some(outcome.stopped);
+        }
+    }
+}
+
 /// One signal an execution received: replaying the journal in `seq` order rebuilds its state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalEntry {

@@ -6,6 +6,7 @@ use crate::{
     StateMachineRecord, Store, StoreError, StoredEvent, WorkflowType, Write, newest_first,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 /// One execution's data.
@@ -135,14 +136,7 @@ impl Store for MemoryStore {
                     data.journal.extend(journal.iter().cloned());
                     let count = data.events.len() as u64;
                     if let Some(record) = data.record.as_mut() {
-                        record.event_count = count;
-                        if let Some(outcome) = outcome {
-                            record.status = outcome.status;
-                            record.output.clone_from(&outcome.output);
-                            record.error.clone_from(&outcome.error);
-                            record.cause.clone_from(&outcome.cause);
-                            record.stopped = Some(outcome.stopped);
-                        }
+                        record.record_step(count, outcome.as_ref());
                     }
                 }
             }
@@ -159,14 +153,7 @@ impl Store for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StateMachineRecord>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .machines
-            .values()
-            .filter(|m| after.is_none_or(|a| m.arn.as_str() > a))
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(page_after(&self.lock().machines, after, limit))
     }
 
     fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
@@ -178,14 +165,7 @@ impl Store for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ActivityRecord>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .activities
-            .values()
-            .filter(|a| after.is_none_or(|after| a.arn.as_str() > after))
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(page_after(&self.lock().activities, after, limit))
     }
 
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
@@ -272,4 +252,13 @@ impl Store for MemoryStore {
         running.sort_by(|a, b| newest_first(b, a));
         Ok(running.into_iter().cloned().collect())
     }
+}
+
+/// Up to `limit` values of `map` whose keys (ARNs) sort after `after`, in key order.
+fn page_after<V: Clone>(map: &BTreeMap<String, V>, after: Option<&str>, limit: usize) -> Vec<V> {
+    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+    map.range::<str, _>((start, Bound::Unbounded))
+        .take(limit)
+        .map(|(_, value)| value.clone())
+        .collect()
 }

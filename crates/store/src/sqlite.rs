@@ -332,6 +332,17 @@ fn backend(error: rusqlite::Error) -> StoreError {
     }
 }
 
+/// One page of `table` in ARN order after the `after` cursor (bound as `?1`, limit as `?2`);
+/// two shapes so the first page and later pages each use the primary-key index.
+fn arn_page(table: &str, after: Option<&str>) -> String {
+    let filter = if after.is_some() {
+        "arn > ?1"
+    } else {
+        "?1 IS NULL"
+    };
+    format!("SELECT * FROM {table} WHERE {filter} ORDER BY arn LIMIT ?2")
+}
+
 /// A `LIMIT` value for `limit` (SQLite limits are signed).
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -1263,10 +1274,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<StateMachineRecord>, StoreError> {
         let connection = self.read();
-        let page = match after {
-            Some(_) => "SELECT * FROM state_machines WHERE arn > ?1 ORDER BY arn LIMIT ?2",
-            None => "SELECT * FROM state_machines WHERE ?1 IS NULL ORDER BY arn LIMIT ?2",
-        };
+        let page = arn_page("state_machines", after);
         let sql = format!(
             "SELECT {MACHINE_COLUMNS}, t.key, t.value FROM ({page}) m \
              LEFT JOIN state_machine_tags t ON t.state_machine_arn = m.arn \
@@ -1295,10 +1303,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<ActivityRecord>, StoreError> {
         let connection = self.read();
-        let page = match after {
-            Some(_) => "SELECT * FROM activities WHERE arn > ?1 ORDER BY arn LIMIT ?2",
-            None => "SELECT * FROM activities WHERE ?1 IS NULL ORDER BY arn LIMIT ?2",
-        };
+        let page = arn_page("activities", after);
         let sql = format!(
             "SELECT a.arn, a.name, a.created, t.key, t.value FROM ({page}) a \
              LEFT JOIN state_machine_tags t ON t.state_machine_arn = a.arn \

@@ -196,3 +196,16 @@ pub async fn create_machine(
         .state_machine_arn()
         .to_owned()
 }
+
+/// Starts an execution of `machine` with `input` and returns its ARN.
+pub async fn start_execution(client: &Client, machine: &str, input: impl ToString) -> String {
+    client
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_owned()
+}

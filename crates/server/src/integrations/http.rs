@@ -1485,7 +1485,7 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
 }
 
 /// `s` with every byte outside RFC 3986's unreserved set percent-encoded.
-fn percent_encode(s: &str) -> String {
+pub(super) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -1622,7 +1622,7 @@ fn transport_text(e: &hyper_util::client::legacy::Error) -> String {
 }
 
 /// An error and its sources, joined with `": "`.
-fn error_chain(e: &(dyn StdError + 'static)) -> String {
+pub(super) fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -1634,7 +1634,7 @@ fn error_chain(e: &(dyn StdError + 'static)) -> String {
 }
 
 /// The text of an error's deepest source.
-fn innermost(e: &(dyn StdError + 'static)) -> String {
+pub(super) fn innermost(e: &(dyn StdError + 'static)) -> String {
     let mut last = e;
     while let Some(s) = last.source() {
         last = s;

@@ -38,7 +38,6 @@
 //! `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and optionally `AWS_SESSION_TOKEN`) are set
 //! at construction, as real AWS requires; without them they go unsigned, which emulators accept.
 
-use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -51,7 +50,7 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
 use serde_json::{Map, Value};
 
-use super::http::{PooledClient, pooled_client};
+use super::http::{PooledClient, error_chain, innermost, percent_encode, pooled_client};
 
 /// The optimized integration's resource, after `arn:<partition>:states:<region>:<account>:`.
 const INVOKE: &str = "lambda:invoke";
@@ -839,40 +838,6 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .iter()
         .next_back()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-}
-
-/// `s` with every byte outside RFC 3986's unreserved set percent-encoded.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// An error and its sources, joined with `": "`.
-fn error_chain(e: &(dyn StdError + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// The text of an error's deepest source.
-fn innermost(e: &(dyn StdError + 'static)) -> String {
-    let mut last = e;
-    while let Some(s) = last.source() {
-        last = s;
-    }
-    last.to_string()
 }
 
 #[cfg(test)]

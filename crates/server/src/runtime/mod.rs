@@ -311,11 +311,8 @@ impl Runtime {
                 ])
                 .await?;
         }
-        apply_outcome(
-            &mut live.record,
-            live.execution.events().len(),
-            outcome.as_ref(),
-        );
+        live.record
+            .record_step(live.execution.events().len() as u64, outcome.as_ref());
         let waiter = if wait {
             let (send, receive) = oneshot::channel();
             live.waiters.push(send);
@@ -423,11 +420,8 @@ impl Runtime {
                 .await?;
             live.next_seq += 1;
         }
-        apply_outcome(
-            &mut live.record,
-            live.execution.events().len(),
-            outcome.as_ref(),
-        );
+        live.record
+            .record_step(live.execution.events().len() as u64, outcome.as_ref());
         self.act(live, commands, now, &HashSet::new());
         if !live.execution.status().is_running() {
             self.finish(live).await;
@@ -1211,15 +1205,4 @@ fn outcome_of(execution: &Execution, now: Millis) -> Option<ExecutionOutcome> {
 
 fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
-}
-
-fn apply_outcome(record: &mut ExecutionRecord, events: usize, outcome: Option<&ExecutionOutcome>) {
-    record.event_count = events as u64;
-    if let Some(outcome) = outcome {
-        record.status = outcome.status;
-        record.output.clone_from(&outcome.output);
-        record.error.clone_from(&outcome.error);
-        record.cause.clone_from(&outcome.cause);
-        record.stopped = Some(outcome.stopped);
-    }
 }
