@@ -307,14 +307,22 @@ async fn activities(
     .await;
     let epoch = Instant::now();
     let done = Arc::new(AtomicU64::new(0));
+    // Set by the worker that answers the last task: the clock stops there, and the other
+    // workers' idle long polls are abandoned rather than waited out.
+    let finished = Arc::new(tokio::sync::Notify::new());
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut worker_tasks = Vec::new();
     for w in 0..workers {
-        let (host, activity, done) = (host.to_owned(), activity.clone(), Arc::clone(&done));
+        let (host, activity) = (host.to_owned(), activity.clone());
+        let (done, finished, latencies) = (
+            Arc::clone(&done),
+            Arc::clone(&finished),
+            Arc::clone(&latencies),
+        );
         worker_tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(&host).await;
-            let mut latencies = Vec::new();
             let poll = json!({"activityArn": activity, "workerName": format!("w{w}")}).to_string();
-            while done.load(Ordering::Relaxed) < TASKS as u64 {
+            loop {
                 let (status, text) = connection.call("GetActivityTask", &poll).await;
                 assert_eq!(status, 200, "{text}");
                 let task: Value = serde_json::from_str(&text).unwrap();
@@ -324,13 +332,17 @@ async fn activities(
                 let input: Value = serde_json::from_str(task["input"].as_str().unwrap()).unwrap();
                 let sent = input["sentMicros"].as_u64().unwrap();
                 let now = epoch.elapsed().as_micros() as u64;
-                latencies.push((now.saturating_sub(sent)) as f64 / 1000.0);
+                latencies
+                    .lock()
+                    .unwrap()
+                    .push((now.saturating_sub(sent)) as f64 / 1000.0);
                 let answer = json!({"taskToken": token, "output": "{\"ok\":true}"}).to_string();
                 let (status, text) = connection.call("SendTaskSuccess", &answer).await;
                 assert_eq!(status, 200, "{text}");
-                done.fetch_add(1, Ordering::Relaxed);
+                if done.fetch_add(1, Ordering::Relaxed) + 1 == TASKS as u64 {
+                    finished.notify_one();
+                }
             }
-            latencies
         }));
     }
     let next = Arc::new(AtomicU64::new(0));
@@ -351,11 +363,12 @@ async fn activities(
     for starter in starter_tasks {
         starter.await.unwrap();
     }
-    let mut latencies = Vec::new();
-    for worker in worker_tasks {
-        latencies.extend(worker.await.unwrap());
-    }
+    finished.notified().await;
     let elapsed = epoch.elapsed().as_secs_f64();
+    for worker in &worker_tasks {
+        worker.abort();
+    }
+    let mut latencies = std::mem::take(&mut *latencies.lock().unwrap());
     latencies.sort_by(f64::total_cmp);
     println!(
         "activities: {TASKS} tasks in {elapsed:.2} s = {:.0} tasks/s end to end over {workers} worker connections; \

@@ -263,6 +263,23 @@ async fn a_task_token_survives_kill_9() {
         .await
         .unwrap();
     let token = task.task_token().unwrap().to_owned();
+    // The poll answers once the hand-out is queued for the disk; the history (read from the
+    // store) shows when it is there.
+    let stored = async {
+        loop {
+            let events = common::history(&client, &arn).await;
+            if events
+                .iter()
+                .any(|e| e.r#type().as_str() == "ActivityStarted")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), stored)
+        .await
+        .unwrap();
     server.kill();
 
     let server = Server::durable(&dir, "1");

@@ -193,3 +193,111 @@ async fn a_full_disk_fails_requests_and_keeps_the_data() {
         ]
     );
 }
+
+/// The kinds of `arn`'s history events, and checks that their ids run 1, 2, 3, … with no gap.
+async fn event_types(app: &Arc<App>, arn: &str) -> Vec<String> {
+    let history = call(app, "GetExecutionHistory", json!({"executionArn": arn}))
+        .await
+        .unwrap();
+    let events = history["events"].as_array().unwrap();
+    for (index, event) in events.iter().enumerate() {
+        assert_eq!(event["id"], index as u64 + 1, "{history}");
+    }
+    events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hand_out_the_disk_refuses_is_handed_out_again() {
+    let store = Arc::new(FillableStore::default());
+    let config = ServerConfig {
+        activity_poll_millis: 2_000,
+        ..ServerConfig::default()
+    };
+    let (_router, app) = build(Arc::clone(&store) as Arc<dyn Store>, config)
+        .await
+        .unwrap();
+    let activity = call(&app, "CreateActivity", json!({"name": "review"}))
+        .await
+        .unwrap()["activityArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let definition =
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": activity, "End": true}}})
+            .to_string();
+    let machine = call(
+        &app,
+        "CreateStateMachine",
+        json!({"name": "m", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": definition}),
+    )
+    .await
+    .unwrap()["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let execution = call(&app, "StartExecution", json!({"stateMachineArn": machine}))
+        .await
+        .unwrap()["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let poll = json!({"activityArn": activity, "workerName": "w"});
+
+    // The worker gets the task, but its ActivityStarted cannot be stored.
+    store.full.store(true, Ordering::SeqCst);
+    let first = call(&app, "GetActivityTask", poll.clone()).await.unwrap();
+    let token = first["taskToken"].as_str().unwrap().to_owned();
+    // The execution is reloaded from the store, where the task was never handed out: the next
+    // poll gets it again.
+    let second = call(&app, "GetActivityTask", poll.clone()).await.unwrap();
+    assert_eq!(second["taskToken"], token.as_str());
+    // Its answer cannot be stored either: the service error, and the execution is untouched.
+    let refused = call(
+        &app,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"ok\":1}"}),
+    )
+    .await;
+    assert_eq!(refused.unwrap_err().1, 503);
+    assert_eq!(
+        event_types(&app, &execution).await,
+        ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled"]
+    );
+
+    // Room again: the execution was reloaded from the store, so the task is handed out again
+    // with the same token, and the answer completes it with a history without gaps.
+    store.full.store(false, Ordering::SeqCst);
+    let again = call(&app, "GetActivityTask", poll).await.unwrap();
+    assert_eq!(again["taskToken"], token.as_str());
+    call(
+        &app,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"ok\":1}"}),
+    )
+    .await
+    .unwrap();
+    let described = call(
+        &app,
+        "DescribeExecution",
+        json!({"executionArn": execution}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(described["status"], "SUCCEEDED");
+    assert_eq!(described["output"], "{\"ok\":1}");
+    assert_eq!(
+        event_types(&app, &execution).await,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}

@@ -54,6 +54,7 @@ pub async fn create(app: &Arc<App>, request: &Request) -> Result<Value, ApiError
         .commit(vec![Write::PutActivity(record)])
         .await
         .map_err(store_error)?;
+    app.activity_created(&arn);
     Ok(json!({"activityArn": arn, "creationDate": epoch_seconds(created)}))
 }
 
@@ -72,6 +73,7 @@ pub fn describe(app: &App, request: &Request) -> Result<Value, ApiError> {
 /// Runs DeleteActivity.
 pub async fn delete(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
     let arn = arn_member(request)?;
+    app.activity_deleted(arn);
     app.runtime
         .committer()
         .commit(vec![Write::DeleteActivity {
@@ -79,6 +81,8 @@ pub async fn delete(app: &Arc<App>, request: &Request) -> Result<Value, ApiError
         }])
         .await
         .map_err(store_error)?;
+    // Again, in case a poll read the store meanwhile.
+    app.activity_deleted(arn);
     Ok(json!({}))
 }
 
@@ -107,7 +111,7 @@ pub fn list(app: &App, request: &Request) -> Result<Value, ApiError> {
 pub async fn get_task(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
     let arn = arn_member(request)?;
     let worker = request.opt_str_len("workerName", 1, 80)?.map(str::to_owned);
-    if app.store.activity(arn).map_err(store_error)?.is_none() {
+    if !app.activity_exists(arn).map_err(store_error)? {
         return Err(ApiError::no_activity(arn));
     }
     let handout = match app.runtime.hub().poll(arn) {

@@ -28,7 +28,7 @@ use baton_asl::{SourceFormat, StateMachine, StateMachineType, ValidateOptions, p
 use baton_store::{ExecutionRecord, StateMachineRecord, Store, StoreError, WorkflowType};
 use request::Request;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 /// A state machine with its definition parsed once.
@@ -69,6 +69,8 @@ pub struct App {
     /// Account, region and limits.
     pub config: ServerConfig,
     machines: RwLock<HashMap<String, Arc<MachineEntry>>>,
+    /// ARNs of activities known to exist, so GetActivityTask polls need no store read.
+    known_activities: RwLock<HashSet<String>>,
     /// Set when the server stops: long polls answer at once.
     stopping: tokio::sync::watch::Sender<bool>,
 }
@@ -107,6 +109,7 @@ impl App {
             store,
             config,
             machines: RwLock::new(machines),
+            known_activities: RwLock::default(),
             stopping: tokio::sync::watch::Sender::new(false),
         });
         let weak = Arc::downgrade(&app);
@@ -155,6 +158,39 @@ impl App {
 
     fn remove_machine(&self, arn: &str) {
         self.machines
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(arn);
+    }
+
+    /// Whether activity `arn` exists: from memory once seen, else from the store.
+    pub fn activity_exists(&self, arn: &str) -> Result<bool, StoreError> {
+        let known = self
+            .known_activities
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(arn);
+        if known {
+            return Ok(true);
+        }
+        let exists = self.store.activity(arn)?.is_some();
+        if exists {
+            self.activity_created(arn);
+        }
+        Ok(exists)
+    }
+
+    /// Activity `arn` was created (or found).
+    fn activity_created(&self, arn: &str) {
+        self.known_activities
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(arn.to_owned());
+    }
+
+    /// Activity `arn` is being deleted.
+    fn activity_deleted(&self, arn: &str) {
+        self.known_activities
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(arn);

@@ -115,11 +115,7 @@ pub async fn run(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
     let start = read(app, request)?;
     let start_request = start_request(app, start);
     let arn = start_request.info.execution_arn.clone();
-    if start_request.workflow_type == WorkflowType::Standard
-        && let Some(existing) = app.store.execution(&arn).map_err(store_error)?
-    {
-        return already_started(&existing, &start_request.input_text);
-    }
+    // A name already taken is found by the store when the start is written.
     let input_text = start_request.input_text.clone();
     match app.runtime.start_execution(start_request, false).await {
         Ok(record) => {

@@ -32,12 +32,36 @@ impl Committer {
 
     /// Writes `writes` atomically; returns once they are durable.
     pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.submit(writes).durable().await
+    }
+
+    /// Queues `writes` without waiting: they are committed after everything queued before them
+    /// and before everything queued after them. The returned handle tells when they are durable.
+    pub fn submit(&self, writes: Vec<Write>) -> PendingCommit {
         let (done, wait) = oneshot::channel();
-        self.sender
+        let wait = self
+            .sender
             .send(CommitRequest { writes, done })
-            .map_err(|_| StoreError::Backend("the commit thread has stopped".to_owned()))?;
-        wait.await
-            .map_err(|_| StoreError::Backend("the commit thread has stopped".to_owned()))?
+            .is_ok()
+            .then_some(wait);
+        PendingCommit { wait }
+    }
+}
+
+/// Writes queued for the commit thread, not yet known to be durable.
+pub struct PendingCommit {
+    /// `None` when the commit thread had already stopped.
+    wait: Option<oneshot::Receiver<Result<(), StoreError>>>,
+}
+
+impl PendingCommit {
+    /// Waits until the writes are durable, or the store refused them.
+    pub async fn durable(self) -> Result<(), StoreError> {
+        let stopped = || StoreError::Backend("the commit thread has stopped".to_owned());
+        match self.wait {
+            Some(wait) => wait.await.map_err(|_| stopped())?,
+            None => Err(stopped()),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub mod tasks;
 pub mod timers;
 
 use crate::integrations::mock::MockResponse;
-use crate::runtime::committer::Committer;
+use crate::runtime::committer::{Committer, PendingCommit};
 use crate::runtime::journal::Entry;
 use crate::runtime::timers::Timers;
 use baton_asl::{SourceFormat, StateMachine, StateMachineType, ValidateOptions, parse_definition};
@@ -99,6 +99,16 @@ struct Live {
     test_case: Option<String>,
     /// How often each state's task was dispatched (the mock invocation counter).
     dispatched: HashMap<String, u64>,
+}
+
+/// One signal's step through the engine, for the runtime to act on once it is stored.
+struct Step {
+    /// What the engine asked for.
+    commands: Vec<Command>,
+    /// The clock reading the step ran at.
+    now: Millis,
+    /// The execution's end, when the step ended it.
+    outcome: Option<ExecutionOutcome>,
 }
 
 /// What to start.
@@ -356,22 +366,36 @@ impl Runtime {
             return false;
         }
         if let Err(error) = self.step(&mut live, signal).await {
-            tracing::error!(execution = %live.arn, %error, "a step could not be stored; reloading the execution from the store");
-            let arn = Arc::clone(&live.arn);
-            live.finished = true;
-            self.lock_live().remove(&arn);
-            if let Some(timers) = self.timers.get() {
-                timers.cancel_all(Arc::clone(&arn));
-            }
-            drop(live);
-            if let Ok(Some(record)) = self.store.execution(&arn)
-                && let Err(error) = self.resume(record, STORE_RETRY_MILLIS).await
-            {
-                tracing::error!(execution = %arn, %error, "could not reload the execution");
-            }
+            self.reload_after_failed_step(live, &error).await;
             return false;
         }
         true
+    }
+
+    /// A step of `live` could not be stored, so its memory is ahead of the store: retires this
+    /// copy and continues the execution from what the store holds (after a pause). Does nothing
+    /// when the copy was already retired or ended.
+    async fn reload_after_failed_step(
+        self: &Arc<Self>,
+        mut live: tokio::sync::MutexGuard<'_, Live>,
+        error: &RuntimeError,
+    ) {
+        if live.finished {
+            return;
+        }
+        tracing::error!(execution = %live.arn, %error, "a step could not be stored; reloading the execution from the store");
+        let arn = Arc::clone(&live.arn);
+        live.finished = true;
+        self.lock_live().remove(&arn);
+        if let Some(timers) = self.timers.get() {
+            timers.cancel_all(Arc::clone(&arn));
+        }
+        drop(live);
+        if let Ok(Some(record)) = self.store.execution(&arn)
+            && let Err(error) = self.resume(record, STORE_RETRY_MILLIS).await
+        {
+            tracing::error!(execution = %arn, %error, "could not reload the execution");
+        }
     }
 
     /// Stops a running execution (StopExecution); returns the stop time, or `None` when it is
@@ -390,12 +414,32 @@ impl Runtime {
         if live.finished {
             return Ok(None);
         }
-        self.step(&mut live, Signal::Stop { error, cause }).await?;
+        if let Err(failed) = self.step(&mut live, Signal::Stop { error, cause }).await {
+            self.reload_after_failed_step(live, &failed).await;
+            return Err(failed);
+        }
         Ok(live.record.stopped)
     }
 
     /// Runs one signal through the engine, stores the step, then acts on it.
     async fn step(self: &Arc<Self>, live: &mut Live, signal: Signal) -> Result<(), RuntimeError> {
+        let (step, pending) = self.submit_step(live, signal);
+        if let Some(pending) = pending {
+            pending.durable().await?;
+        }
+        self.after_step(live, step).await;
+        Ok(())
+    }
+
+    /// Runs one signal through the engine and queues the step's writes (a STANDARD
+    /// execution's), without waiting for them to be durable. Writes queued later for the same
+    /// execution are committed after these; if these fail, the store refuses the later ones
+    /// too (their events do not follow on).
+    fn submit_step(
+        self: &Arc<Self>,
+        live: &mut Live,
+        signal: Signal,
+    ) -> (Step, Option<PendingCommit>) {
         let now = now_millis();
         let seed = self.next_seed();
         let mut env = VirtualEnvironment::new(now, seed);
@@ -403,30 +447,38 @@ impl Runtime {
         let journal_text = live.durable.then(|| journal::encode(&signal));
         let commands = live.execution.signal(signal, &mut env);
         let outcome = outcome_of(&live.execution, now);
-        if let Some(journal_text) = journal_text {
+        let pending = journal_text.map(|journal_text| {
             let events = stored_events(live.execution.events(), before);
-            self.committer
-                .commit(vec![Write::AppendStep {
-                    execution_arn: live.arn.to_string(),
-                    journal: Some(JournalEntry {
-                        seq: live.next_seq,
-                        at: now,
-                        seed,
-                        signal: journal_text,
-                    }),
-                    events,
-                    outcome: outcome.clone(),
-                }])
-                .await?;
+            let pending = self.committer.submit(vec![Write::AppendStep {
+                execution_arn: live.arn.to_string(),
+                journal: Some(JournalEntry {
+                    seq: live.next_seq,
+                    at: now,
+                    seed,
+                    signal: journal_text,
+                }),
+                events,
+                outcome: outcome.clone(),
+            }]);
             live.next_seq += 1;
-        }
+            pending
+        });
+        let step = Step {
+            commands,
+            now,
+            outcome,
+        };
+        (step, pending)
+    }
+
+    /// What follows a stored step: the summary, the engine's commands, the end.
+    async fn after_step(self: &Arc<Self>, live: &mut Live, step: Step) {
         live.record
-            .record_step(live.execution.events().len() as u64, outcome.as_ref());
-        self.act(live, commands, now, &HashSet::new());
+            .record_step(live.execution.events().len() as u64, step.outcome.as_ref());
+        self.act(live, step.commands, step.now, &HashSet::new());
         if !live.execution.status().is_running() {
             self.finish(live).await;
         }
-        Ok(())
     }
 
     /// Carries out the engine's commands. Tasks in `started` were already taken by a worker
@@ -792,14 +844,32 @@ impl Runtime {
         handout: &tasks::Handout,
         worker_name: Option<String>,
     ) {
-        self.deliver(
-            &handout.execution,
-            Signal::TaskStarted {
+        let shared = self.lock_live().get(&*handout.execution).cloned();
+        if let Some(shared) = shared {
+            let mut live = shared.lock().await;
+            if live.finished {
+                return;
+            }
+            // The worker gets the task once ActivityStarted is in the execution's memory and
+            // queued for the disk, not after the disk has it: a crash in between hands the
+            // task out again after the restart (the first worker's token stays valid).
+            let signal = Signal::TaskStarted {
                 task: handout.task,
                 worker_name,
-            },
-        )
-        .await;
+            };
+            let (step, pending) = self.submit_step(&mut live, signal);
+            self.after_step(&mut live, step).await;
+            drop(live);
+            if let Some(pending) = pending {
+                let runtime = Arc::clone(self);
+                tokio::spawn(async move {
+                    if let Err(error) = pending.durable().await {
+                        let live = shared.lock().await;
+                        runtime.reload_after_failed_step(live, &error.into()).await;
+                    }
+                });
+            }
+        }
         if let Some(seconds) = handout.heartbeat_seconds {
             self.arm_heartbeat(handout.token.clone(), seconds, 0);
         }
@@ -840,7 +910,10 @@ impl Runtime {
                 failure,
             },
         };
-        self.step(&mut live, signal).await?;
+        if let Err(error) = self.step(&mut live, signal).await {
+            self.reload_after_failed_step(live, &error).await;
+            return Err(error);
+        }
         self.hub.remove(token);
         self.hub.retire(token.to_owned());
         Ok(TaskAnswer::Accepted)

@@ -82,15 +82,22 @@ impl TaskHub {
     pub fn register(&self, token: String, pending: PendingTask, queue: bool) -> Option<Handout> {
         let mut state = self.lock();
         let activity = pending.activity.clone();
-        state
-            .by_execution
-            .entry(Arc::clone(&pending.execution))
-            .or_default()
-            .push(token.clone());
-        state.tokens.insert(token.clone(), pending);
+        let execution = Arc::clone(&pending.execution);
+        // A token registered again (its execution was reloaded) is not queued twice.
+        let again = state.tokens.insert(token.clone(), pending).is_some();
+        if !again {
+            state
+                .by_execution
+                .entry(execution)
+                .or_default()
+                .push(token.clone());
+        }
         match activity {
             Some(activity) if queue => {
                 let queue = state.queues.entry(activity).or_default();
+                if again && queue.ready.contains(&token) {
+                    return None;
+                }
                 queue.ready.push_back(token);
                 Self::match_pollers(&mut state)
             }
