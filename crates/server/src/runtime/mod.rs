@@ -556,7 +556,8 @@ impl Runtime {
                         // A callback: the heartbeat clock runs from now; the integration call
                         // that carries the token must succeed, its result is not the answer.
                         if let Some(seconds) = heartbeat_seconds {
-                            self.arm_heartbeat(token, seconds, 0);
+                            let generation = self.hub.heartbeat_generation(&token).unwrap_or(0);
+                            self.arm_heartbeat(token, seconds, generation);
                         }
                         self.run_integration(live, task, resource, parameters, true, false);
                         continue;
@@ -871,7 +872,7 @@ impl Runtime {
             }
         }
         if let Some(seconds) = handout.heartbeat_seconds {
-            self.arm_heartbeat(handout.token.clone(), seconds, 0);
+            self.arm_heartbeat(handout.token.clone(), seconds, handout.heartbeat_generation);
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Handout {
     pub task: TaskId,
     /// `HeartbeatSeconds`, when set.
     pub heartbeat_seconds: Option<u64>,
+    /// The heartbeat generation at the hand-out, which the worker's first deadline is armed under.
+    pub heartbeat_generation: u64,
 }
 
 #[derive(Default)]
@@ -79,11 +81,20 @@ impl TaskHub {
     /// Registers a waiting task under `token`. An activity task that no worker took yet goes to
     /// its activity's queue (straight to a waiting worker if there is one), and the worker it
     /// went to is returned so the caller can record `ActivityStarted`.
-    pub fn register(&self, token: String, pending: PendingTask, queue: bool) -> Option<Handout> {
+    pub fn register(
+        &self,
+        token: String,
+        mut pending: PendingTask,
+        queue: bool,
+    ) -> Option<Handout> {
         let mut state = self.lock();
         let activity = pending.activity.clone();
         let execution = Arc::clone(&pending.execution);
-        // A token registered again (its execution was reloaded) is not queued twice.
+        // A token registered again (its execution was reloaded) is not queued twice, and the
+        // deadlines armed before are stale.
+        if let Some(before) = state.tokens.get(&token) {
+            pending.heartbeat_generation = before.heartbeat_generation + 1;
+        }
         let again = state.tokens.insert(token.clone(), pending).is_some();
         if !again {
             state
@@ -124,6 +135,7 @@ impl TaskHub {
                     execution: Arc::clone(&pending.execution),
                     task: pending.task,
                     heartbeat_seconds: pending.heartbeat_seconds,
+                    heartbeat_generation: pending.heartbeat_generation,
                 };
                 let mut delivered = false;
                 while let Some(poller) = queue.pollers.pop_front() {
@@ -157,6 +169,7 @@ impl TaskHub {
                     execution: Arc::clone(&pending.execution),
                     task: pending.task,
                     heartbeat_seconds: pending.heartbeat_seconds,
+                    heartbeat_generation: pending.heartbeat_generation,
                 });
             }
         }
@@ -189,6 +202,14 @@ impl TaskHub {
         let pending = state.tokens.get_mut(token)?;
         pending.heartbeat_generation += 1;
         Some(pending.heartbeat_generation)
+    }
+
+    /// The heartbeat generation of `token`, while it waits.
+    pub fn heartbeat_generation(&self, token: &str) -> Option<u64> {
+        self.lock()
+            .tokens
+            .get(token)
+            .map(|p| p.heartbeat_generation)
     }
 
     /// Whether `token` is still waiting at heartbeat generation `generation`.
@@ -283,5 +304,17 @@ mod tests {
         hub.forget_execution("arn:x");
         assert!(hub.get("t").is_none());
         assert_eq!(hub.heartbeat("t"), None);
+    }
+
+    #[test]
+    fn a_token_registered_again_is_queued_once_and_its_old_deadlines_are_stale() {
+        let hub = TaskHub::default();
+        hub.register("t".to_owned(), pending(1), true);
+        hub.register("t".to_owned(), pending(1), true);
+        assert!(!hub.heartbeat_missed("t", 0));
+        assert_eq!(hub.heartbeat_generation("t"), Some(1));
+        let handout = hub.poll("act").ok().unwrap();
+        assert_eq!(handout.heartbeat_generation, 1);
+        assert!(hub.poll("act").is_err(), "handed out twice");
     }
 }
