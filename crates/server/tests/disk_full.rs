@@ -172,17 +172,8 @@ async fn a_full_disk_fails_requests_and_keeps_the_data() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(status, "SUCCEEDED");
-    let history = call(&app, "GetExecutionHistory", json!({"executionArn": before}))
-        .await
-        .unwrap();
-    let types: Vec<&str> = history["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        types,
+        event_types(&app, &before).await,
         [
             "ExecutionStarted",
             "WaitStateEntered",

@@ -73,7 +73,6 @@ pub fn describe(app: &App, request: &Request) -> Result<Value, ApiError> {
 /// Runs DeleteActivity.
 pub async fn delete(app: &Arc<App>, request: &Request) -> Result<Value, ApiError> {
     let arn = arn_member(request)?;
-    app.activity_deleted(arn);
     app.runtime
         .committer()
         .commit(vec![Write::DeleteActivity {
@@ -81,7 +80,6 @@ pub async fn delete(app: &Arc<App>, request: &Request) -> Result<Value, ApiError
         }])
         .await
         .map_err(store_error)?;
-    // Again, in case a poll read the store meanwhile.
     app.activity_deleted(arn);
     Ok(json!({}))
 }

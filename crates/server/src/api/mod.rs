@@ -188,7 +188,7 @@ impl App {
             .insert(arn.to_owned());
     }
 
-    /// Activity `arn` is being deleted.
+    /// Activity `arn` was deleted.
     fn activity_deleted(&self, arn: &str) {
         self.known_activities
             .write()

@@ -45,6 +45,20 @@ pub struct Handout {
     pub heartbeat_generation: u64,
 }
 
+impl Handout {
+    /// The hand-out of `pending`'s task under `token`.
+    fn of(token: String, pending: &PendingTask) -> Self {
+        Self {
+            token,
+            input: pending.input.clone(),
+            execution: Arc::clone(&pending.execution),
+            task: pending.task,
+            heartbeat_seconds: pending.heartbeat_seconds,
+            heartbeat_generation: pending.heartbeat_generation,
+        }
+    }
+}
+
 #[derive(Default)]
 struct ActivityQueue {
     /// Tokens of tasks no worker has taken yet, oldest first.
@@ -92,10 +106,12 @@ impl TaskHub {
         let execution = Arc::clone(&pending.execution);
         // A token registered again (its execution was reloaded) is not queued twice, and the
         // deadlines armed before are stale.
-        if let Some(before) = state.tokens.get(&token) {
-            pending.heartbeat_generation = before.heartbeat_generation + 1;
+        let before = state.tokens.get(&token).map(|p| p.heartbeat_generation);
+        let again = before.is_some();
+        if let Some(generation) = before {
+            pending.heartbeat_generation = generation + 1;
         }
-        let again = state.tokens.insert(token.clone(), pending).is_some();
+        state.tokens.insert(token.clone(), pending);
         if !again {
             state
                 .by_execution
@@ -129,14 +145,7 @@ impl TaskHub {
                 let Some(pending) = tokens.get(&token) else {
                     continue;
                 };
-                let handout = Handout {
-                    token: token.clone(),
-                    input: pending.input.clone(),
-                    execution: Arc::clone(&pending.execution),
-                    task: pending.task,
-                    heartbeat_seconds: pending.heartbeat_seconds,
-                    heartbeat_generation: pending.heartbeat_generation,
-                };
+                let handout = Handout::of(token.clone(), pending);
                 let mut delivered = false;
                 while let Some(poller) = queue.pollers.pop_front() {
                     if poller.send(handout.clone()).is_ok() {
@@ -163,14 +172,7 @@ impl TaskHub {
         let queue = queues.entry(activity.to_owned()).or_default();
         while let Some(token) = queue.ready.pop_front() {
             if let Some(pending) = tokens.get(&token) {
-                return Ok(Handout {
-                    token,
-                    input: pending.input.clone(),
-                    execution: Arc::clone(&pending.execution),
-                    task: pending.task,
-                    heartbeat_seconds: pending.heartbeat_seconds,
-                    heartbeat_generation: pending.heartbeat_generation,
-                });
+                return Ok(Handout::of(token, pending));
             }
         }
         let (send, receive) = oneshot::channel();
